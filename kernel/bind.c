@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Binding a backing file to a device and unbinding it: LOOP_SET_FD,
+ * LOOP_CONFIGURE, LOOP_CHANGE_FD, LOOP_CLR_FD, and autoclear at last close.
+ *
+ * Every path that binds or unbinds holds disk->open_mutex and then lo->lock
+ * for the whole operation. ->open and ->release run under open_mutex too, so
+ * no opener can appear or vanish half way, and the partition table can be
+ * scanned or dropped without dropping a lock: the ioctl returns with every
+ * partition node in place, or none.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+
+#include "loopx.h"
+#include "logic.h"
+
+/*
+ * Take a reference on the backing file of another loopx device, or NULL if
+ * it is not bound. Its file pointer is stable under its file_lock.
+ */
+static struct file *loopx_get_backing(struct loopx_device *lo)
+{
+	struct file *file;
+
+	spin_lock(&lo->file_lock);
+	file = lo->file;
+	if (file)
+		get_file(file);
+	spin_unlock(&lo->file_lock);
+	return file;
+}
+
+/*
+ * A backing file must be a regular file or a block device, and following
+ * loopx devices down from it must never lead back to @lo: that would be a
+ * device whose I/O waits on itself. Called with loopx_bind_mutex held, so no
+ * other binding can close a cycle meanwhile; unbinding can only break one.
+ */
+static int loopx_validate_file(struct loopx_device *lo, struct file *file)
+{
+	struct file *f = file, *next;
+	struct block_device *bdev;
+	umode_t mode;
+	int ret = 0;
+
+	get_file(f);
+	for (;;) {
+		mode = file_inode(f)->i_mode;
+		if (!S_ISREG(mode) && !S_ISBLK(mode)) {
+			ret = -EINVAL;
+			break;
+		}
+		if (!S_ISBLK(mode))
+			break;
+		bdev = I_BDEV(f->f_mapping->host);
+		if (!loopx_is_loopx_bdev(bdev))
+			break;
+		if (bdev->bd_disk == lo->disk) {
+			ret = -EBADF;
+			break;
+		}
+		next = loopx_get_backing(bdev->bd_disk->private_data);
+		if (!next) {
+			ret = -EINVAL;
+			break;
+		}
+		fput(f);
+		f = next;
+	}
+	fput(f);
+	return ret;
+}
+
+static bool loopx_file_writable(struct file *file)
+{
+	return (file->f_mode & FMODE_WRITE) && file->f_op->write_iter;
+}
+
+/*
+ * Fill in the configuration of an unbound device. Its capacity is zero, so no
+ * request can reach the queue and the limits may change without a freeze.
+ */
+static void loopx_apply_config(struct loopx_device *lo, struct file *file,
+			       fmode_t mode, const struct loop_config *config)
+{
+	const struct loop_info64 *info = &config->info;
+	u32 flags = info->lo_flags;
+	bool want_dio = flags & LO_FLAGS_DIRECT_IO;
+
+	if (loopx_max_part)
+		flags |= LO_FLAGS_PARTSCAN;
+	if (!(mode & FMODE_WRITE) || !loopx_file_writable(file))
+		flags |= LO_FLAGS_READ_ONLY;
+
+	spin_lock(&lo->file_lock);
+	lo->file = file;
+	spin_unlock(&lo->file_lock);
+	lo->offset = info->lo_offset;
+	lo->sizelimit = info->lo_sizelimit;
+	lo->flags = flags;
+	lo->written = false;
+	memcpy(lo->file_name, info->lo_file_name, LO_NAME_SIZE);
+	lo->file_name[LO_NAME_SIZE - 1] = 0;
+	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
+	lo->crypt_name[LO_NAME_SIZE - 1] = 0;
+
+	loopx_probe_backing(lo, file);
+	loopx_set_block_limits(lo, config->block_size ?:
+			       loopx_default_block_size(lo, want_dio));
+	loopx_apply_dio(lo, want_dio, "not requested");
+	loopx_set_file_limits(lo);
+}
+
+/* Scan the partition table; called with open_mutex held. */
+static void loopx_scan_partitions(struct loopx_device *lo)
+{
+	int ret;
+
+	clear_bit(GD_SUPPRESS_PART_SCAN, &lo->disk->state);
+	ret = bdev_disk_changed(lo->disk, false);
+	if (ret)
+		pr_warn("%s: partition scan failed: %d\n",
+			lo->disk->disk_name, ret);
+}
+
+static void loopx_lock(struct loopx_device *lo)
+{
+	mutex_lock(&lo->disk->open_mutex);
+	mutex_lock(&lo->lock);
+}
+
+static void loopx_unlock(struct loopx_device *lo)
+{
+	mutex_unlock(&lo->lock);
+	mutex_unlock(&lo->disk->open_mutex);
+}
+
+/**
+ * loopx_configure() - LOOP_SET_FD and LOOP_CONFIGURE
+ * @lo: the device
+ * @mode: how the caller opened the device; read-only forces a read-only
+ *	binding
+ * @config: what to bind; LOOP_SET_FD passes one with only the fd set
+ *
+ * Return: 0, -EBADF for a bad fd or a file that would stack the device on
+ * itself, -EINVAL for a file that is neither regular nor a block device or an
+ * invalid configuration, -EBUSY if the device is already bound.
+ */
+int loopx_configure(struct loopx_device *lo, fmode_t mode,
+		    const struct loop_config *config)
+{
+	struct gendisk *disk = lo->disk;
+	struct file *file;
+	int ret;
+
+	ret = loopx_check_config(config, PAGE_SIZE);
+	if (ret)
+		return ret;
+	file = fget(config->fd);
+	if (!file)
+		return -EBADF;
+
+	mutex_lock(&loopx_bind_mutex);
+	loopx_lock(lo);
+	if (lo->state != LOOPX_UNBOUND) {
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+	ret = loopx_validate_file(lo, file);
+	if (ret)
+		goto out_unlock;
+
+	/* one change uevent at the end, after the partitions exist */
+	dev_set_uevent_suppress(disk_to_dev(disk), 1);
+	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
+	loopx_apply_config(lo, file, mode, config);
+	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
+	set_capacity(disk, loopx_file_sectors(lo, file));
+	WRITE_ONCE(lo->state, LOOPX_BOUND);
+	/* the binding pins the module until it is undone */
+	__module_get(THIS_MODULE);
+	if (loopx_sysfs_add(lo))
+		pr_warn("%s: cannot create the loop sysfs directory\n",
+			disk->disk_name);
+	dev_set_uevent_suppress(disk_to_dev(disk), 0);
+
+	if (lo->flags & LO_FLAGS_PARTSCAN)
+		loopx_scan_partitions(lo);
+	else
+		clear_bit(GD_NEED_PART_SCAN, &disk->state);
+	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
+	loopx_unlock(lo);
+	mutex_unlock(&loopx_bind_mutex);
+	return 0;
+
+out_unlock:
+	loopx_unlock(lo);
+	mutex_unlock(&loopx_bind_mutex);
+	fput(file);
+	return ret;
+}
+
+/*
+ * Undo a binding: called with open_mutex and lo->lock held and the state
+ * already LOOPX_RUNDOWN. Dirty data is written back and in-flight I/O drained
+ * before the file goes. Returns the file, for the caller to fput() once the
+ * locks are dropped (the final fput may sleep in the backing filesystem).
+ */
+static struct file *loopx_unbind(struct loopx_device *lo)
+{
+	struct gendisk *disk = lo->disk;
+	struct request_queue *q = disk->queue;
+	struct file *file = lo->file;
+	int ret;
+
+	sync_blockdev(disk->part0);
+	/* one change uevent at the end, after the partitions are gone */
+	dev_set_uevent_suppress(disk_to_dev(disk), 1);
+	blk_mq_freeze_queue(q);
+	if (lo->written)
+		vfs_fsync(file, 0);
+	spin_lock(&lo->file_lock);
+	lo->file = NULL;
+	spin_unlock(&lo->file_lock);
+	lo->offset = 0;
+	lo->sizelimit = 0;
+	lo->use_dio = false;
+	lo->dio_reason = "";
+	memset(lo->file_name, 0, LO_NAME_SIZE);
+	memset(lo->crypt_name, 0, LO_NAME_SIZE);
+	loopx_reset_limits(lo);
+	invalidate_disk(disk);
+	set_disk_ro(disk, false);
+	blk_mq_unfreeze_queue(q);
+
+	loopx_sysfs_remove(lo);
+	/*
+	 * invalidate_bdev() leaves mapped pages alone; with capacity zero no
+	 * read can be waiting on one, so drop them all now, or the next binding
+	 * would show stale data to whoever has the device mapped.
+	 */
+	truncate_inode_pages(disk->part0->bd_inode->i_mapping, 0);
+	/* a new diskseq tells udev and systemd this is not the old medium */
+	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
+	dev_set_uevent_suppress(disk_to_dev(disk), 0);
+	ret = bdev_disk_changed(disk, false);
+	if (ret)
+		pr_warn("%s: cannot drop partitions: %d\n", disk->disk_name, ret);
+	set_bit(GD_SUPPRESS_PART_SCAN, &disk->state);
+	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
+
+	lo->flags = 0;
+	WRITE_ONCE(lo->state, LOOPX_UNBOUND);
+	module_put(THIS_MODULE);
+	return file;
+}
+
+/**
+ * loopx_clear() - LOOP_CLR_FD
+ * @lo: the device
+ *
+ * The sole opener (the caller) detaches at once: when this returns, data is
+ * on the backing file, the file is released and the partitions are gone.
+ * With other openers, detach is deferred to the last close, as loop does,
+ * because udev and blkid open devices behind everyone's back.
+ *
+ * Return: 0 or -ENXIO if the device is not bound.
+ */
+int loopx_clear(struct loopx_device *lo)
+{
+	struct file *file = NULL;
+	int ret = 0;
+
+	loopx_lock(lo);
+	if (lo->state != LOOPX_BOUND) {
+		ret = -ENXIO;
+	} else if (lo->open_count > 1 || lo->disk->open_partitions) {
+		lo->flags |= LO_FLAGS_AUTOCLEAR;
+	} else {
+		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+		file = loopx_unbind(lo);
+	}
+	loopx_unlock(lo);
+	if (file)
+		fput(file);
+	return ret;
+}
+
+/**
+ * loopx_change_fd() - LOOP_CHANGE_FD
+ * @lo: the device
+ * @fd: the new backing file
+ *
+ * Only for read-only devices, and only to a file that gives the same size:
+ * the contents are promised to be the same (a live CD moving to a copy in
+ * RAM), so cached pages stay valid and mounted filesystems carry on.
+ *
+ * Return: 0, -ENXIO if unbound, -EINVAL if not read-only or sizes differ,
+ * -EBADF for a bad fd or a cycle.
+ */
+int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
+{
+	struct request_queue *q = lo->disk->queue;
+	struct file *file, *old;
+	int ret;
+
+	file = fget(fd);
+	if (!file)
+		return -EBADF;
+	mutex_lock(&loopx_bind_mutex);
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_BOUND) {
+		ret = -ENXIO;
+		goto out_unlock;
+	}
+	ret = -EINVAL;
+	if (!(lo->flags & LO_FLAGS_READ_ONLY))
+		goto out_unlock;
+	ret = loopx_validate_file(lo, file);
+	if (ret)
+		goto out_unlock;
+	if (loopx_file_sectors(lo, file) != get_capacity(lo->disk)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+
+	blk_mq_freeze_queue(q);
+	old = lo->file;
+	spin_lock(&lo->file_lock);
+	lo->file = file;
+	spin_unlock(&lo->file_lock);
+	loopx_probe_backing(lo, file);
+	loopx_apply_dio(lo, lo->use_dio, lo->dio_reason);
+	loopx_set_file_limits(lo);
+	blk_mq_unfreeze_queue(q);
+	mutex_unlock(&lo->lock);
+	mutex_unlock(&loopx_bind_mutex);
+
+	kobject_uevent(&disk_to_dev(lo->disk)->kobj, KOBJ_CHANGE);
+	fput(old);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&lo->lock);
+	mutex_unlock(&loopx_bind_mutex);
+	fput(file);
+	return ret;
+}
+
+/**
+ * loopx_open() - block_device_operations.open
+ * @bdev: the disk or a partition, opened for the first time
+ * @mode: open mode
+ *
+ * Called under disk->open_mutex.
+ *
+ * Return: 0, or -ENXIO for a device that is being removed.
+ */
+int loopx_open(struct block_device *bdev, fmode_t mode)
+{
+	struct loopx_device *lo = bdev->bd_disk->private_data;
+	int ret = 0;
+
+	mutex_lock(&lo->lock);
+	if (lo->state == LOOPX_DELETING)
+		ret = -ENXIO;
+	else
+		lo->open_count++;
+	mutex_unlock(&lo->lock);
+	return ret;
+}
+
+/**
+ * loopx_release() - block_device_operations.release
+ * @disk: the disk
+ * @mode: open mode
+ *
+ * Called under disk->open_mutex, after the block layer has written back the
+ * page cache of the last opener. The last close of an autoclear device
+ * unbinds it before close() returns.
+ */
+void loopx_release(struct gendisk *disk, fmode_t mode)
+{
+	struct loopx_device *lo = disk->private_data;
+	struct file *file = NULL;
+
+	mutex_lock(&lo->lock);
+	if (!--lo->open_count && lo->state == LOOPX_BOUND &&
+	    (lo->flags & LO_FLAGS_AUTOCLEAR)) {
+		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+		file = loopx_unbind(lo);
+	}
+	mutex_unlock(&lo->lock);
+	if (file)
+		fput(file);
+}
+
+/**
+ * loopx_free_disk() - block_device_operations.free_disk
+ * @disk: the disk whose last reference is gone
+ *
+ * The end of a device's life: nothing can reach it any more.
+ */
+void loopx_free_disk(struct gendisk *disk)
+{
+	struct loopx_device *lo = disk->private_data;
+
+	destroy_workqueue(lo->wq);
+	mutex_destroy(&lo->lock);
+	kfree(lo);
+}

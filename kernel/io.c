@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The data path: blk-mq requests become reads, writes, fsync and fallocate
+ * on the backing file.
+ *
+ * ->queue_rq only hands the request to the device's workqueue, because file
+ * I/O may sleep. The worker runs with memalloc_noio so that reclaim it
+ * triggers cannot recurse into this device. Direct I/O completes through the
+ * kiocb, possibly before the submitting call returns; buffered I/O completes
+ * in the worker.
+ */
+#include <linux/blk-mq.h>
+#include <linux/falloc.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "loopx.h"
+
+/* Zero what a short read left untouched: the part past the file's end. */
+static void loopx_zero_fill(struct request *rq, unsigned long done)
+{
+	struct req_iterator iter;
+	struct bio_vec bv;
+	unsigned long pos = 0, skip;
+
+	rq_for_each_segment(bv, rq, iter) {
+		skip = done > pos ? min_t(unsigned long, done - pos, bv.bv_len) : 0;
+		if (skip < bv.bv_len)
+			memzero_page(bv.bv_page, bv.bv_offset + skip,
+				     bv.bv_len - skip);
+		pos += bv.bv_len;
+	}
+}
+
+static void loopx_complete_rq(struct request *rq)
+{
+	struct loopx_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	long ret = cmd->ret;
+	blk_status_t sts = BLK_STS_OK;
+
+	if (ret < 0)
+		sts = errno_to_blk_status(ret);
+	else if (req_op(rq) == REQ_OP_READ && ret < blk_rq_bytes(rq))
+		loopx_zero_fill(rq, ret);
+	else if (req_op(rq) == REQ_OP_WRITE && ret < blk_rq_bytes(rq))
+		sts = BLK_STS_IOERR;
+	blk_mq_end_request(rq, sts);
+}
+
+static void loopx_end_cmd(struct loopx_cmd *cmd, long ret)
+{
+	cmd->ret = ret;
+	blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
+}
+
+/* kiocb completion; also called by the submitter when the I/O ended at once. */
+static void loopx_rw_done(struct kiocb *iocb, long ret)
+{
+	struct loopx_cmd *cmd = container_of(iocb, struct loopx_cmd, iocb);
+
+	if (cmd->sb_write) {
+		struct super_block *sb = file_inode(iocb->ki_filp)->i_sb;
+
+		/* freeze protection taken by the submitter, released here */
+		__sb_writers_acquired(sb, SB_FREEZE_WRITE);
+		sb_end_write(sb);
+	}
+	kfree(cmd->bvec_alloc);
+	loopx_end_cmd(cmd, ret);
+}
+
+/*
+ * Point @iter at the request's data. A single bio lends its own bio_vec
+ * table; several bios are gathered into the command's inline array, or, for
+ * a large request, into one allocated here.
+ */
+static int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
+			   struct iov_iter *iter, unsigned int dir)
+{
+	struct req_iterator rq_iter;
+	struct bio_vec bv, *bvec;
+	unsigned int nr = 0;
+
+	cmd->bvec_alloc = NULL;
+	rq_for_each_bvec(bv, rq, rq_iter)
+		nr++;
+
+	if (rq->bio == rq->biotail) {
+		struct bio *bio = rq->bio;
+
+		bvec = __bvec_iter_bvec(bio->bi_io_vec, bio->bi_iter);
+		iov_iter_bvec(iter, dir, bvec, nr, blk_rq_bytes(rq));
+		iter->iov_offset = bio->bi_iter.bi_bvec_done;
+		return 0;
+	}
+
+	if (nr <= LOOPX_INLINE_BVECS) {
+		bvec = cmd->inline_bvec;
+	} else {
+		bvec = kmalloc_array(nr, sizeof(*bvec), GFP_NOIO);
+		if (!bvec)
+			return -ENOMEM;
+		cmd->bvec_alloc = bvec;
+	}
+	nr = 0;
+	rq_for_each_bvec(bv, rq, rq_iter)
+		bvec[nr++] = bv;
+	iov_iter_bvec(iter, dir, bvec, nr, blk_rq_bytes(rq));
+	return 0;
+}
+
+static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	bool write = req_op(rq) == REQ_OP_WRITE;
+	struct kiocb *iocb = &cmd->iocb;
+	struct file *file = lo->file;
+	struct iov_iter iter;
+	long ret;
+
+	ret = loopx_init_iter(cmd, rq, &iter, write ? ITER_SOURCE : ITER_DEST);
+	if (ret) {
+		loopx_end_cmd(cmd, ret);
+		return;
+	}
+
+	/* not init_sync_kiocb(): O_APPEND on the backing file must not apply */
+	iocb->ki_filp = file;
+	iocb->ki_pos = pos;
+	iocb->ki_ioprio = req_get_ioprio(rq);
+	iocb->ki_flags = 0;
+	iocb->ki_complete = NULL;
+	iocb->private = NULL;
+	if (lo->use_dio) {
+		iocb->ki_flags |= IOCB_DIRECT;
+		iocb->ki_complete = loopx_rw_done;
+	}
+	cmd->sb_write = false;
+
+	if (write) {
+		iocb->ki_flags |= IOCB_WRITE;
+		if (rq->cmd_flags & REQ_FUA)
+			iocb->ki_flags |= IOCB_DSYNC;
+		if (!READ_ONCE(lo->written))
+			WRITE_ONCE(lo->written, true);
+		if (S_ISREG(file_inode(file)->i_mode)) {
+			struct super_block *sb = file_inode(file)->i_sb;
+
+			sb_start_write(sb);
+			__sb_writers_release(sb, SB_FREEZE_WRITE);
+			cmd->sb_write = true;
+		}
+		ret = call_write_iter(file, iocb, &iter);
+	} else {
+		ret = call_read_iter(file, iocb, &iter);
+	}
+	/* from here on, cmd belongs to whoever completes it */
+	if (ret != -EIOCBQUEUED)
+		loopx_rw_done(iocb, ret);
+}
+
+static long loopx_fallocate(struct loopx_device *lo, int mode, loff_t pos,
+			    unsigned int len)
+{
+	WRITE_ONCE(lo->written, true);
+	return vfs_fallocate(lo->file, mode | FALLOC_FL_KEEP_SIZE, pos, len);
+}
+
+static void loopx_handle_cmd(struct loopx_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct loopx_device *lo = rq->q->queuedata;
+	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	int mode;
+	long ret;
+
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		loopx_rw(lo, cmd, pos);
+		return;
+	case REQ_OP_FLUSH:
+		ret = vfs_fsync(lo->file, 0);
+		break;
+	case REQ_OP_DISCARD:
+		ret = loopx_fallocate(lo, FALLOC_FL_PUNCH_HOLE, pos,
+				      blk_rq_bytes(rq));
+		break;
+	case REQ_OP_WRITE_ZEROES:
+		/* NOUNMAP asks that the blocks stay allocated */
+		mode = rq->cmd_flags & REQ_NOUNMAP ? FALLOC_FL_ZERO_RANGE :
+						     FALLOC_FL_PUNCH_HOLE;
+		ret = loopx_fallocate(lo, mode, pos, blk_rq_bytes(rq));
+		break;
+	default:
+		ret = -EIO;
+		break;
+	}
+	loopx_end_cmd(cmd, ret);
+}
+
+static void loopx_work(struct work_struct *work)
+{
+	struct loopx_cmd *cmd = container_of(work, struct loopx_cmd, work);
+	unsigned int noio = memalloc_noio_save();
+
+	loopx_handle_cmd(cmd);
+	memalloc_noio_restore(noio);
+}
+
+static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
+				   const struct blk_mq_queue_data *bd)
+{
+	struct request *rq = bd->rq;
+	struct loopx_cmd *cmd = blk_mq_rq_to_pdu(rq);
+	struct loopx_device *lo = rq->q->queuedata;
+
+	blk_mq_start_request(rq);
+	/* unbinding freezes the queue, so the file cannot go while we run */
+	if (!lo->file)
+		return BLK_STS_IOERR;
+	/* the block layer lets writes through to a read-only disk */
+	if (op_is_write(req_op(rq)) && (lo->flags & LO_FLAGS_READ_ONLY))
+		return BLK_STS_IOERR;
+	queue_work(lo->wq, &cmd->work);
+	return BLK_STS_OK;
+}
+
+static int loopx_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			      unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct loopx_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	INIT_WORK(&cmd->work, loopx_work);
+	return 0;
+}
+
+const struct blk_mq_ops loopx_mq_ops = {
+	.queue_rq	= loopx_queue_rq,
+	.complete	= loopx_complete_rq,
+	.init_request	= loopx_init_request,
+};

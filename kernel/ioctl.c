@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The block device ioctls of <linux/loop.h>, for native and 32-bit callers,
+ * and the block_device_operations that carry them.
+ */
+#include <linux/blkdev.h>
+#include <linux/capability.h>
+#include <linux/compat.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "loopx.h"
+#include "logic.h"
+
+/* Reconfiguring needs a writable open, or the right to do anything. */
+static bool loopx_may_change(fmode_t mode)
+{
+	return (mode & FMODE_WRITE) || capable(CAP_SYS_ADMIN);
+}
+
+static int loopx_ioctl_set_fd(struct loopx_device *lo, fmode_t mode,
+			      unsigned long arg)
+{
+	struct loop_config config = { };
+
+	/* a value that would be truncated to some other, valid fd */
+	if (arg > UINT_MAX)
+		return -EBADF;
+	config.fd = arg;
+	return loopx_configure(lo, mode, &config);
+}
+
+static int loopx_ioctl_configure(struct loopx_device *lo, fmode_t mode,
+				 void __user *argp)
+{
+	struct loop_config config;
+
+	if (copy_from_user(&config, argp, sizeof(config)))
+		return -EFAULT;
+	return loopx_configure(lo, mode, &config);
+}
+
+static int loopx_ioctl_set_status_old(struct loopx_device *lo, fmode_t mode,
+				      void __user *argp)
+{
+	struct loop_info old;
+	struct loop_info64 info;
+
+	if (copy_from_user(&old, argp, sizeof(old)))
+		return -EFAULT;
+	loopx_info_from_old(&old, &info);
+	return loopx_set_status(lo, mode, &info);
+}
+
+static int loopx_ioctl_get_status_old(struct loopx_device *lo,
+				      void __user *argp)
+{
+	struct loop_info64 info;
+	struct loop_info old;
+	int ret;
+
+	if (!argp)
+		return -EINVAL;
+	ret = loopx_get_status(lo, &info);
+	if (!ret)
+		ret = loopx_info_to_old(&info, &old);
+	if (!ret && copy_to_user(argp, &old, sizeof(old)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static int loopx_ioctl_set_status64(struct loopx_device *lo, fmode_t mode,
+				    void __user *argp)
+{
+	struct loop_info64 info;
+
+	if (copy_from_user(&info, argp, sizeof(info)))
+		return -EFAULT;
+	return loopx_set_status(lo, mode, &info);
+}
+
+static int loopx_ioctl_get_status64(struct loopx_device *lo,
+				    void __user *argp)
+{
+	struct loop_info64 info;
+	int ret;
+
+	if (!argp)
+		return -EINVAL;
+	ret = loopx_get_status(lo, &info);
+	if (!ret && copy_to_user(argp, &info, sizeof(info)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static int loopx_ioctl(struct block_device *bdev, fmode_t mode,
+		       unsigned int cmd, unsigned long arg)
+{
+	struct loopx_device *lo = bdev->bd_disk->private_data;
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case LOOP_SET_FD:
+		return loopx_ioctl_set_fd(lo, mode, arg);
+	case LOOP_CONFIGURE:
+		return loopx_ioctl_configure(lo, mode, argp);
+	case LOOP_CHANGE_FD:
+		return arg > UINT_MAX ? -EBADF : loopx_change_fd(lo, arg);
+	case LOOP_CLR_FD:
+		return loopx_clear(lo);
+	case LOOP_GET_STATUS:
+		return loopx_ioctl_get_status_old(lo, argp);
+	case LOOP_GET_STATUS64:
+		return loopx_ioctl_get_status64(lo, argp);
+	}
+
+	if (!loopx_may_change(mode))
+		return -EPERM;
+	switch (cmd) {
+	case LOOP_SET_STATUS:
+		return loopx_ioctl_set_status_old(lo, mode, argp);
+	case LOOP_SET_STATUS64:
+		return loopx_ioctl_set_status64(lo, mode, argp);
+	case LOOP_SET_CAPACITY:
+		return loopx_set_capacity(lo);
+	case LOOP_SET_DIRECT_IO:
+		return loopx_set_dio(lo, arg);
+	case LOOP_SET_BLOCK_SIZE:
+		return loopx_set_block_size(lo, mode, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+#ifdef CONFIG_COMPAT
+/* struct loop_info as a 32-bit process lays it out */
+struct loopx_compat_info {
+	compat_int_t	lo_number;
+	compat_dev_t	lo_device;
+	compat_ulong_t	lo_inode;
+	compat_dev_t	lo_rdevice;
+	compat_int_t	lo_offset;
+	compat_int_t	lo_encrypt_type;
+	compat_int_t	lo_encrypt_key_size;
+	compat_int_t	lo_flags;
+	char		lo_name[LO_NAME_SIZE];
+	unsigned char	lo_encrypt_key[LO_KEY_SIZE];
+	compat_ulong_t	lo_init[2];
+	char		reserved[4];
+};
+
+static int loopx_compat_set_status(struct loopx_device *lo, fmode_t mode,
+				   void __user *argp)
+{
+	struct loopx_compat_info c;
+	struct loop_info64 info = { };
+
+	if (!loopx_may_change(mode))
+		return -EPERM;
+	if (copy_from_user(&c, argp, sizeof(c)))
+		return -EFAULT;
+	info.lo_number = c.lo_number;
+	info.lo_device = c.lo_device;
+	info.lo_inode = c.lo_inode;
+	info.lo_rdevice = c.lo_rdevice;
+	info.lo_offset = c.lo_offset;
+	info.lo_encrypt_type = c.lo_encrypt_type;
+	info.lo_encrypt_key_size = c.lo_encrypt_key_size;
+	info.lo_flags = c.lo_flags;
+	info.lo_init[0] = c.lo_init[0];
+	info.lo_init[1] = c.lo_init[1];
+	memcpy(info.lo_file_name, c.lo_name, LO_NAME_SIZE);
+	memcpy(info.lo_encrypt_key, c.lo_encrypt_key, LO_KEY_SIZE);
+	return loopx_set_status(lo, mode, &info);
+}
+
+static int loopx_compat_get_status(struct loopx_device *lo, void __user *argp)
+{
+	struct loopx_compat_info c = { };
+	struct loop_info64 info;
+	int ret;
+
+	if (!argp)
+		return -EINVAL;
+	ret = loopx_get_status(lo, &info);
+	if (ret)
+		return ret;
+	c.lo_number = info.lo_number;
+	c.lo_device = info.lo_device;
+	c.lo_inode = info.lo_inode;
+	c.lo_rdevice = info.lo_rdevice;
+	c.lo_offset = info.lo_offset;
+	c.lo_encrypt_type = info.lo_encrypt_type;
+	c.lo_encrypt_key_size = info.lo_encrypt_key_size;
+	c.lo_flags = info.lo_flags;
+	c.lo_init[0] = info.lo_init[0];
+	c.lo_init[1] = info.lo_init[1];
+	memcpy(c.lo_name, info.lo_file_name, LO_NAME_SIZE);
+	memcpy(c.lo_encrypt_key, info.lo_encrypt_key, LO_KEY_SIZE);
+	if (c.lo_device != info.lo_device || c.lo_rdevice != info.lo_rdevice ||
+	    c.lo_inode != info.lo_inode || c.lo_offset < 0 ||
+	    c.lo_offset != info.lo_offset)
+		return -EOVERFLOW;
+	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
+}
+
+static int loopx_compat_ioctl(struct block_device *bdev, fmode_t mode,
+			      unsigned int cmd, unsigned long arg)
+{
+	struct loopx_device *lo = bdev->bd_disk->private_data;
+
+	switch (cmd) {
+	case LOOP_SET_STATUS:
+		return loopx_compat_set_status(lo, mode, compat_ptr(arg));
+	case LOOP_GET_STATUS:
+		return loopx_compat_get_status(lo, compat_ptr(arg));
+	case LOOP_SET_STATUS64:
+	case LOOP_GET_STATUS64:
+	case LOOP_CONFIGURE:
+		/* same layout for 32-bit callers, only the pointer differs */
+		arg = (unsigned long)compat_ptr(arg);
+		fallthrough;
+	case LOOP_SET_FD:
+	case LOOP_CHANGE_FD:
+	case LOOP_CLR_FD:
+	case LOOP_SET_CAPACITY:
+	case LOOP_SET_DIRECT_IO:
+	case LOOP_SET_BLOCK_SIZE:
+		return loopx_ioctl(bdev, mode, cmd, arg);
+	default:
+		return -ENOIOCTLCMD;
+	}
+}
+#endif
+
+const struct block_device_operations loopx_fops = {
+	.owner		= THIS_MODULE,
+	.open		= loopx_open,
+	.release	= loopx_release,
+	.ioctl		= loopx_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl	= loopx_compat_ioctl,
+#endif
+	.free_disk	= loopx_free_disk,
+};

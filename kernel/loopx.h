@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * loopx: a file-backed block device speaking the <linux/loop.h> ABI.
+ *
+ * Lock order, outermost first (Documentation/design.md explains why):
+ *
+ *   loopx_bind_mutex        serialises every change of a backing file, so the
+ *                           check against stacking cycles cannot race
+ *   disk->open_mutex        the block layer holds it around ->open/->release
+ *   lo->lock                state, open count and configuration
+ *   q freeze                waits for in-flight requests
+ *   lo->file_lock           a spinlock for readers that may not sleep on
+ *                           lo->lock (sysfs, the stacking check)
+ *
+ *   loopx_ctl_mutex         the index space; taken before lo->lock, never
+ *                           together with disk->open_mutex
+ */
+#ifndef LOOPX_H
+#define LOOPX_H
+
+#include <linux/blk-mq.h>
+#include <linux/blkdev.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/loop.h>
+
+#include "compat.h"
+
+/*
+ * unbound -> bound       LOOP_SET_FD / LOOP_CONFIGURE
+ * bound -> rundown       detach: last close with autoclear, or LOOP_CLR_FD
+ *                        by the sole opener; I/O is drained, file released
+ * rundown -> unbound     detach finished
+ * unbound -> deleting    LOOP_CTL_REMOVE or module unload; no way back
+ */
+enum loopx_state {
+	LOOPX_UNBOUND,
+	LOOPX_BOUND,
+	LOOPX_RUNDOWN,
+	LOOPX_DELETING,
+};
+
+/*
+ * Requests that carry more bio_vecs than this are copied into an array
+ * allocated in the worker; every single-bio request uses the bio's own table.
+ */
+#define LOOPX_INLINE_BVECS	16
+
+/**
+ * struct loopx_cmd - per-request state, lives in the request's PDU
+ * @work: queued on the device's workqueue by ->queue_rq
+ * @iocb: the file I/O in flight; completes the request when it ends
+ * @ret: result of the file operation, read by ->complete
+ * @bvec_alloc: a bio_vec array allocated for this request, freed when the
+ *	file I/O ends; NULL when the bio's table or @inline_bvec serves
+ * @inline_bvec: the bio_vecs of a small multi-bio request
+ * @sb_write: a write holds freeze protection of the backing superblock
+ *
+ * Once the file I/O has been submitted, @iocb's completion may end the
+ * request at any moment: the submitter must not touch the command again.
+ */
+struct loopx_cmd {
+	struct work_struct work;
+	struct kiocb iocb;
+	long ret;
+	struct bio_vec *bvec_alloc;
+	struct bio_vec inline_bvec[LOOPX_INLINE_BVECS];
+	bool sb_write;
+};
+
+/**
+ * struct loopx_device - one /dev/loopxN
+ *
+ * Lifetime: allocated by loopx_dev_add(), reachable through loopx_idr while
+ * it exists; freed by ->free_disk once the last reference to the gendisk is
+ * gone, which is after del_gendisk() and after every opener has closed.
+ *
+ * The fields under "configuration" change only with lo->lock held AND the
+ * queue frozen (or with the device unbound and capacity zero), which is why
+ * the I/O path reads them without locks.
+ */
+struct loopx_device {
+	int index;
+	struct gendisk *disk;
+	struct blk_mq_tag_set tag_set;
+	struct workqueue_struct *wq;
+
+	struct mutex lock;
+	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
+	unsigned int open_count;	/* lo->lock */
+
+	/* configuration */
+	spinlock_t file_lock;		/* writers also hold lo->lock */
+	struct file *file;		/* the backing file, one reference */
+	loff_t offset;			/* start in the file, bytes */
+	loff_t sizelimit;		/* 0: up to the end of the file */
+	u32 flags;			/* LO_FLAGS_* */
+	bool use_dio;			/* IOCB_DIRECT on the backing file */
+	bool written;			/* a write reached the file since bind */
+	char file_name[LO_NAME_SIZE];
+	char crypt_name[LO_NAME_SIZE];
+	u32 dio_align;			/* backing file's DIO offset alignment */
+	u32 dio_mem_align;		/* and its DIO memory alignment */
+	const char *dio_reason;		/* why direct I/O is off, or "" */
+	bool sysfs_added;		/* loop/ exists; lo->lock */
+};
+
+/* main.c */
+extern struct mutex loopx_ctl_mutex;
+extern struct mutex loopx_bind_mutex;
+extern bool loopx_compat;
+extern int loopx_max_part;
+extern int loopx_part_shift;
+int loopx_dev_add(int index);
+int loopx_dev_remove(int index);
+int loopx_dev_get_free(void);
+bool loopx_is_loopx_bdev(struct block_device *bdev);
+
+/* ctl.c */
+int loopx_ctl_register(void);
+void loopx_ctl_unregister(void);
+
+/* bind.c */
+int loopx_open(struct block_device *bdev, fmode_t mode);
+void loopx_release(struct gendisk *disk, fmode_t mode);
+void loopx_free_disk(struct gendisk *disk);
+int loopx_configure(struct loopx_device *lo, fmode_t mode,
+		    const struct loop_config *config);
+int loopx_clear(struct loopx_device *lo);
+int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
+
+/* settings.c */
+int loopx_set_status(struct loopx_device *lo, fmode_t mode,
+		     const struct loop_info64 *info);
+int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info);
+int loopx_set_capacity(struct loopx_device *lo);
+int loopx_set_dio(struct loopx_device *lo, unsigned long arg);
+int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
+			 unsigned long arg);
+
+/* limits.c */
+void loopx_probe_backing(struct loopx_device *lo, struct file *file);
+const char *loopx_dio_unusable(struct loopx_device *lo, struct file *file,
+			       loff_t offset, unsigned int block_size);
+void loopx_apply_dio(struct loopx_device *lo, bool want,
+		     const char *off_reason);
+unsigned int loopx_default_block_size(struct loopx_device *lo, bool want_dio);
+void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size);
+void loopx_set_file_limits(struct loopx_device *lo);
+void loopx_reset_limits(struct loopx_device *lo);
+sector_t loopx_file_sectors(struct loopx_device *lo, struct file *file);
+
+/* io.c */
+extern const struct blk_mq_ops loopx_mq_ops;
+
+/* ioctl.c */
+extern const struct block_device_operations loopx_fops;
+
+/* sysfs.c */
+int loopx_sysfs_add(struct loopx_device *lo);
+void loopx_sysfs_remove(struct loopx_device *lo);
+
+static inline bool loopx_is_bound(struct loopx_device *lo)
+{
+	return READ_ONCE(lo->state) == LOOPX_BOUND;
+}
+
+#endif /* LOOPX_H */

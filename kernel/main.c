@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * loopx: module parameters, the device index and the life of one device
+ * (creation and removal); binding a backing file is in bind.c.
+ *
+ * In native mode loopx takes a dynamic block major and names its disks
+ * loopxN, so it can run beside the kernel's own loop driver. With compat=1
+ * it takes loop's major 7, names and control minor instead, so that
+ * util-linux, udev and systemd drive it without knowing.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/idr.h>
+#include <linux/major.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+
+#include "loopx.h"
+
+static int g_max_loop = 8;
+module_param_named(max_loop, g_max_loop, int, 0444);
+MODULE_PARM_DESC(max_loop, "Devices created at load time. Default: 8");
+
+int loopx_max_part;
+module_param_named(max_part, loopx_max_part, int, 0444);
+MODULE_PARM_DESC(max_part,
+		 "Partition minors per device; non-zero scans every device. Default: 0");
+
+static int g_hw_queue_depth = 128;
+module_param_named(hw_queue_depth, g_hw_queue_depth, int, 0444);
+MODULE_PARM_DESC(hw_queue_depth, "Queue depth of each hardware queue. Default: 128");
+
+static int g_nr_hw_queues;
+module_param_named(nr_hw_queues, g_nr_hw_queues, int, 0444);
+MODULE_PARM_DESC(nr_hw_queues, "Hardware queues per device, 0 for one per CPU. Default: 0");
+
+bool loopx_compat;
+module_param_named(compat, loopx_compat, bool, 0444);
+MODULE_PARM_DESC(compat,
+		 "Take the place of loop: major 7, /dev/loopN, /dev/loop-control. Default: off");
+
+int loopx_part_shift;
+static int loopx_major;
+
+/* Index -> device. A NULL entry is an index reserved while it is set up or torn down. */
+static DEFINE_IDR(loopx_idr);
+DEFINE_MUTEX(loopx_ctl_mutex);
+DEFINE_MUTEX(loopx_bind_mutex);
+
+static const char *loopx_prefix(void)
+{
+	return loopx_compat ? "loop" : "loopx";
+}
+
+/* The first minor of every device must fit MINORBITS. */
+static int loopx_max_index(void)
+{
+	return MINORMASK >> loopx_part_shift;
+}
+
+static int loopx_reserve_index(int index)
+{
+	int ret;
+
+	mutex_lock(&loopx_ctl_mutex);
+	if (index >= 0) {
+		ret = idr_alloc(&loopx_idr, NULL, index, index + 1, GFP_KERNEL);
+		if (ret == -ENOSPC)
+			ret = -EEXIST;
+	} else {
+		ret = idr_alloc(&loopx_idr, NULL, 0, loopx_max_index() + 1,
+				GFP_KERNEL);
+	}
+	mutex_unlock(&loopx_ctl_mutex);
+	return ret;
+}
+
+static void loopx_release_index(int index)
+{
+	mutex_lock(&loopx_ctl_mutex);
+	idr_remove(&loopx_idr, index);
+	mutex_unlock(&loopx_ctl_mutex);
+}
+
+static void loopx_init_tag_set(struct loopx_device *lo)
+{
+	struct blk_mq_tag_set *set = &lo->tag_set;
+
+	set->ops = &loopx_mq_ops;
+	set->nr_hw_queues = g_nr_hw_queues ?: num_possible_cpus();
+	set->queue_depth = g_hw_queue_depth;
+	set->numa_node = NUMA_NO_NODE;
+	set->cmd_size = sizeof(struct loopx_cmd);
+	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_STACKING |
+		     BLK_MQ_F_NO_SCHED_BY_DEFAULT;
+	set->driver_data = lo;
+}
+
+static void loopx_init_disk(struct loopx_device *lo, struct gendisk *disk)
+{
+	blk_queue_max_hw_sectors(disk->queue, BLK_DEF_MAX_SECTORS);
+	disk->major = loopx_major;
+	disk->first_minor = lo->index << loopx_part_shift;
+	disk->minors = 1 << loopx_part_shift;
+	disk->fops = &loopx_fops;
+	disk->private_data = lo;
+	/* partitions are scanned only when a binding asks for it */
+	set_bit(GD_SUPPRESS_PART_SCAN, &disk->state);
+	snprintf(disk->disk_name, DISK_NAME_LEN, "%s%d", loopx_prefix(),
+		 lo->index);
+	set_capacity(disk, 0);
+}
+
+/**
+ * loopx_dev_add() - create one device
+ * @index: the wanted index, or -1 for the lowest free one
+ *
+ * Return: the index, -EEXIST if @index is taken, -EINVAL if it cannot be
+ * numbered, or another negative errno.
+ */
+int loopx_dev_add(int index)
+{
+	struct loopx_device *lo;
+	struct gendisk *disk;
+	int ret;
+
+	if (index > loopx_max_index())
+		return -EINVAL;
+	lo = kzalloc(sizeof(*lo), GFP_KERNEL);
+	if (!lo)
+		return -ENOMEM;
+	ret = loopx_reserve_index(index);
+	if (ret < 0)
+		goto out_free_dev;
+	lo->index = ret;
+	mutex_init(&lo->lock);
+	spin_lock_init(&lo->file_lock);
+	lo->state = LOOPX_UNBOUND;
+	lo->dio_reason = "";
+
+	loopx_init_tag_set(lo);
+	ret = blk_mq_alloc_tag_set(&lo->tag_set);
+	if (ret)
+		goto out_release_index;
+	disk = blk_mq_alloc_disk(&lo->tag_set, lo);
+	if (IS_ERR(disk)) {
+		ret = PTR_ERR(disk);
+		goto out_free_tags;
+	}
+	lo->disk = disk;
+	lo->wq = alloc_workqueue("%s%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
+				 WQ_FREEZABLE, 0, loopx_prefix(), lo->index);
+	if (!lo->wq) {
+		ret = -ENOMEM;
+		goto out_put_disk;
+	}
+	loopx_init_disk(lo, disk);
+	ret = add_disk(disk);
+	if (ret)
+		goto out_destroy_wq;
+
+	mutex_lock(&loopx_ctl_mutex);
+	idr_replace(&loopx_idr, lo, lo->index);
+	mutex_unlock(&loopx_ctl_mutex);
+	return lo->index;
+
+out_destroy_wq:
+	destroy_workqueue(lo->wq);
+out_put_disk:
+	put_disk(disk);
+out_free_tags:
+	blk_mq_free_tag_set(&lo->tag_set);
+out_release_index:
+	loopx_release_index(lo->index);
+	mutex_destroy(&lo->lock);
+out_free_dev:
+	kfree(lo);
+	return ret;
+}
+
+/*
+ * Tear down a device that is in LOOPX_DELETING and whose index entry is
+ * already NULL. The index stays reserved until del_gendisk() is done, so a
+ * concurrent LOOP_CTL_ADD cannot register a second disk with the same name.
+ * The structure itself is freed by ->free_disk (loopx_free_disk()).
+ */
+static void loopx_dev_destroy(struct loopx_device *lo)
+{
+	int index = lo->index;
+
+	del_gendisk(lo->disk);
+	blk_mq_free_tag_set(&lo->tag_set);
+	loopx_release_index(index);
+	put_disk(lo->disk);
+}
+
+/* Called with loopx_ctl_mutex held; returns with the device hidden. */
+static int loopx_dev_claim_for_removal(struct loopx_device *lo)
+{
+	int ret = 0;
+
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_UNBOUND || lo->open_count)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(lo->state, LOOPX_DELETING);
+	mutex_unlock(&lo->lock);
+	if (!ret)
+		idr_replace(&loopx_idr, NULL, lo->index);
+	return ret;
+}
+
+/**
+ * loopx_dev_remove() - LOOP_CTL_REMOVE
+ * @index: the device to remove
+ *
+ * Return: 0, -ENODEV if there is no such device, -EBUSY if it is bound or
+ * open, -EINVAL for a negative index.
+ */
+int loopx_dev_remove(int index)
+{
+	struct loopx_device *lo;
+	int ret;
+
+	if (index < 0)
+		return -EINVAL;
+	mutex_lock(&loopx_ctl_mutex);
+	lo = idr_find(&loopx_idr, index);
+	ret = lo ? loopx_dev_claim_for_removal(lo) : -ENODEV;
+	mutex_unlock(&loopx_ctl_mutex);
+	if (!ret)
+		loopx_dev_destroy(lo);
+	return ret;
+}
+
+/**
+ * loopx_dev_get_free() - LOOP_CTL_GET_FREE
+ *
+ * The answer is a hint: another process may bind the device before the
+ * caller does, and LOOP_CONFIGURE then fails with -EBUSY; tools retry.
+ *
+ * Return: the index of an unbound device, created if none exists.
+ */
+int loopx_dev_get_free(void)
+{
+	struct loopx_device *lo;
+	int id;
+
+	mutex_lock(&loopx_ctl_mutex);
+	idr_for_each_entry(&loopx_idr, lo, id) {
+		if (READ_ONCE(lo->state) == LOOPX_UNBOUND) {
+			mutex_unlock(&loopx_ctl_mutex);
+			return id;
+		}
+	}
+	mutex_unlock(&loopx_ctl_mutex);
+	return loopx_dev_add(-1);
+}
+
+/**
+ * loopx_is_loopx_bdev() - is this block device one of ours
+ * @bdev: any block device
+ *
+ * Return: true for a loopx disk or partition.
+ */
+bool loopx_is_loopx_bdev(struct block_device *bdev)
+{
+	return bdev->bd_disk->fops == &loopx_fops;
+}
+
+/* Opening /dev/loopxN for a device that does not exist yet creates it. */
+static void loopx_probe(dev_t dev)
+{
+	int index = MINOR(dev) >> loopx_part_shift;
+
+	loopx_dev_add(index);
+}
+
+static int loopx_check_params(void)
+{
+	if (loopx_max_part < 0 || loopx_max_part > DISK_MAX_PARTS - 1) {
+		pr_err("max_part=%d: must be 0 to %d\n", loopx_max_part,
+		       DISK_MAX_PARTS - 1);
+		return -EINVAL;
+	}
+	if (loopx_max_part) {
+		/* minors come in powers of two: round up as loop does */
+		loopx_part_shift = fls(loopx_max_part);
+		loopx_max_part = (1 << loopx_part_shift) - 1;
+	}
+	if (g_max_loop < 0 || g_max_loop > loopx_max_index() + 1) {
+		pr_err("max_loop=%d: must be 0 to %d\n", g_max_loop,
+		       loopx_max_index() + 1);
+		return -EINVAL;
+	}
+	if (g_hw_queue_depth < 1 || g_hw_queue_depth > BLK_MQ_MAX_DEPTH) {
+		pr_err("hw_queue_depth=%d: must be 1 to %d\n",
+		       g_hw_queue_depth, BLK_MQ_MAX_DEPTH);
+		return -EINVAL;
+	}
+	if (g_nr_hw_queues < 0 || g_nr_hw_queues > nr_cpu_ids) {
+		pr_err("nr_hw_queues=%d: must be 0 to %u\n", g_nr_hw_queues,
+		       nr_cpu_ids);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void loopx_remove_all(void)
+{
+	struct loopx_device *lo;
+	int id;
+
+	/*
+	 * Bound and open devices hold a module reference, so by now every
+	 * device is unbound and closed: nothing can fail here.
+	 */
+	mutex_lock(&loopx_ctl_mutex);
+	idr_for_each_entry(&loopx_idr, lo, id) {
+		WRITE_ONCE(lo->state, LOOPX_DELETING);
+		idr_replace(&loopx_idr, NULL, id);
+		mutex_unlock(&loopx_ctl_mutex);
+		loopx_dev_destroy(lo);
+		mutex_lock(&loopx_ctl_mutex);
+	}
+	mutex_unlock(&loopx_ctl_mutex);
+	idr_destroy(&loopx_idr);
+}
+
+static int loopx_register_major(void)
+{
+	int ret;
+
+	if (!loopx_compat) {
+		ret = __register_blkdev(0, "loopx", loopx_probe);
+		if (ret < 0)
+			pr_err("cannot get a block major: %d\n", ret);
+		return ret;
+	}
+	ret = __register_blkdev(LOOP_MAJOR, "loop", loopx_probe);
+	if (ret) {
+		pr_err("compat=1 needs block major %d, which is taken: unload loop first (%d)\n",
+		       LOOP_MAJOR, ret);
+		return ret;
+	}
+	return LOOP_MAJOR;
+}
+
+static int __init loopx_init(void)
+{
+	int ret, i;
+
+	ret = loopx_check_params();
+	if (ret)
+		return ret;
+	ret = loopx_register_major();
+	if (ret < 0)
+		return ret;
+	loopx_major = ret;
+
+	for (i = 0; i < g_max_loop; i++) {
+		ret = loopx_dev_add(i);
+		if (ret < 0)
+			goto out_remove_devices;
+	}
+	ret = loopx_ctl_register();
+	if (ret)
+		goto out_remove_devices;
+	pr_info("%s mode, major %d, %d devices, version %s\n",
+		loopx_compat ? "compat" : "native", loopx_major, g_max_loop,
+		LOOPX_VERSION);
+	return 0;
+
+out_remove_devices:
+	loopx_remove_all();
+	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+	return ret;
+}
+
+static void __exit loopx_exit(void)
+{
+	/* close the ways in before the devices go */
+	loopx_ctl_unregister();
+	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+	loopx_remove_all();
+}
+
+module_init(loopx_init);
+module_exit(loopx_exit);
+
+MODULE_DESCRIPTION("File-backed block devices with the loop ABI");
+MODULE_AUTHOR("The loopx developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(LOOPX_VERSION);

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Changing a bound device: LOOP_SET_STATUS(64), LOOP_GET_STATUS(64),
+ * LOOP_SET_CAPACITY, LOOP_SET_DIRECT_IO and LOOP_SET_BLOCK_SIZE.
+ *
+ * Changes that move data under the device's page cache (offset, size limit,
+ * block size) claim the device first, so they fail with -EBUSY while it is
+ * mounted instead of pulling a filesystem's blocks from under it. Once
+ * claimed, the cache is written back and then dropped whole, mapped pages
+ * included, after the change: loop's old answer to pages that would not go
+ * away was -EAGAIN, which every tool had to retry.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/blkdev.h>
+#include <linux/kdev_t.h>
+#include <linux/pagemap.h>
+
+#include "loopx.h"
+#include "logic.h"
+
+/* The holder for short exclusive claims made by reconfiguration. */
+static char loopx_claim_holder;
+
+static int loopx_claim(struct loopx_device *lo, fmode_t mode)
+{
+	if (mode & FMODE_EXCL)
+		return 0;
+	return bd_prepare_to_claim(lo->disk->part0, &loopx_claim_holder);
+}
+
+static void loopx_unclaim(struct loopx_device *lo, fmode_t mode)
+{
+	if (!(mode & FMODE_EXCL))
+		bd_abort_claiming(lo->disk->part0, &loopx_claim_holder);
+}
+
+static void loopx_drop_page_cache(struct loopx_device *lo)
+{
+	truncate_inode_pages(lo->disk->part0->bd_inode->i_mapping, 0);
+}
+
+static void loopx_update_capacity(struct loopx_device *lo)
+{
+	set_capacity_and_notify(lo->disk, loopx_file_sectors(lo, lo->file));
+}
+
+static void loopx_set_names(struct loopx_device *lo,
+			    const struct loop_info64 *info)
+{
+	memcpy(lo->file_name, info->lo_file_name, LO_NAME_SIZE);
+	lo->file_name[LO_NAME_SIZE - 1] = 0;
+	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
+	lo->crypt_name[LO_NAME_SIZE - 1] = 0;
+}
+
+/**
+ * loopx_set_status() - LOOP_SET_STATUS and LOOP_SET_STATUS64
+ * @lo: the device
+ * @mode: how the caller opened the device
+ * @info: the new status; read-only fields and unsettable flags are ignored
+ *
+ * Return: 0, -ENXIO if unbound, -EINVAL for unknown flags or an encryption
+ * type, -EOVERFLOW for an offset or limit past a file position, -EBUSY if a
+ * new offset or limit is asked for while the device is exclusively held.
+ */
+int loopx_set_status(struct loopx_device *lo, fmode_t mode,
+		     const struct loop_info64 *info)
+{
+	struct request_queue *q = lo->disk->queue;
+	bool resize, partscan;
+	u32 flags;
+	int ret;
+
+	ret = loopx_check_info(info);
+	if (ret)
+		return ret;
+	ret = loopx_claim(lo, mode);
+	if (ret)
+		return ret;
+	mutex_lock(&lo->disk->open_mutex);
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_BOUND) {
+		ret = -ENXIO;
+		goto out_unlock;
+	}
+	ret = loopx_status_flags(lo->flags, info->lo_flags, &flags);
+	if (ret)
+		goto out_unlock;
+	resize = lo->offset != info->lo_offset ||
+		 lo->sizelimit != info->lo_sizelimit;
+	partscan = (flags & LO_FLAGS_PARTSCAN) &&
+		   !(lo->flags & LO_FLAGS_PARTSCAN);
+
+	if (resize)
+		sync_blockdev(lo->disk->part0);
+	blk_mq_freeze_queue(q);
+	lo->flags = flags;
+	loopx_set_names(lo, info);
+	if (resize) {
+		lo->offset = info->lo_offset;
+		lo->sizelimit = info->lo_sizelimit;
+		loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO,
+				lo->dio_reason);
+	}
+	blk_mq_unfreeze_queue(q);
+	if (resize) {
+		loopx_drop_page_cache(lo);
+		loopx_update_capacity(lo);
+	}
+	if (partscan) {
+		clear_bit(GD_SUPPRESS_PART_SCAN, &lo->disk->state);
+		ret = bdev_disk_changed(lo->disk, false);
+		if (ret)
+			pr_warn("%s: partition scan failed: %d\n",
+				lo->disk->disk_name, ret);
+		ret = 0;
+	}
+out_unlock:
+	mutex_unlock(&lo->lock);
+	mutex_unlock(&lo->disk->open_mutex);
+	loopx_unclaim(lo, mode);
+	return ret;
+}
+
+/**
+ * loopx_get_status() - LOOP_GET_STATUS and LOOP_GET_STATUS64
+ * @lo: the device
+ * @info: filled in
+ *
+ * Return: 0, -ENXIO if unbound, or the error of stat() on the backing file.
+ */
+int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info)
+{
+	struct kstat stat;
+	struct path path;
+	int ret;
+
+	memset(info, 0, sizeof(*info));
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_BOUND) {
+		mutex_unlock(&lo->lock);
+		return -ENXIO;
+	}
+	info->lo_number = lo->index;
+	info->lo_offset = lo->offset;
+	info->lo_sizelimit = lo->sizelimit;
+	info->lo_flags = lo->flags;
+	memcpy(info->lo_file_name, lo->file_name, LO_NAME_SIZE);
+	memcpy(info->lo_crypt_name, lo->crypt_name, LO_NAME_SIZE);
+	path = lo->file->f_path;
+	path_get(&path);
+	mutex_unlock(&lo->lock);
+
+	/* stat may sleep in the backing filesystem: not under our lock */
+	ret = vfs_getattr(&path, &stat, STATX_INO, AT_STATX_SYNC_AS_STAT);
+	if (!ret) {
+		info->lo_device = huge_encode_dev(stat.dev);
+		info->lo_inode = stat.ino;
+		info->lo_rdevice = huge_encode_dev(stat.rdev);
+	}
+	path_put(&path);
+	return ret;
+}
+
+/**
+ * loopx_set_capacity() - LOOP_SET_CAPACITY: follow the backing file's size
+ * @lo: the device
+ *
+ * Return: 0 or -ENXIO if unbound.
+ */
+int loopx_set_capacity(struct loopx_device *lo)
+{
+	int ret = 0;
+
+	mutex_lock(&lo->lock);
+	if (lo->state == LOOPX_BOUND)
+		loopx_update_capacity(lo);
+	else
+		ret = -ENXIO;
+	mutex_unlock(&lo->lock);
+	return ret;
+}
+
+/**
+ * loopx_set_dio() - LOOP_SET_DIRECT_IO
+ * @lo: the device
+ * @arg: non-zero to use direct I/O on the backing file
+ *
+ * Return: 0, -ENXIO if unbound, -EINVAL if the backing file or the
+ * configuration does not allow direct I/O.
+ */
+int loopx_set_dio(struct loopx_device *lo, unsigned long arg)
+{
+	struct request_queue *q = lo->disk->queue;
+	bool want = arg != 0;
+	int ret = 0;
+
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_BOUND) {
+		ret = -ENXIO;
+		goto out_unlock;
+	}
+	if (want == lo->use_dio)
+		goto out_unlock;
+	if (want && loopx_dio_unusable(lo, lo->file, lo->offset,
+				       queue_logical_block_size(q))) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	/* direct reads must not miss what buffered writes left in the cache */
+	if (want)
+		vfs_fsync(lo->file, 0);
+	blk_mq_freeze_queue(q);
+	loopx_apply_dio(lo, want, "turned off by LOOP_SET_DIRECT_IO");
+	blk_mq_unfreeze_queue(q);
+out_unlock:
+	mutex_unlock(&lo->lock);
+	return ret;
+}
+
+/**
+ * loopx_set_block_size() - LOOP_SET_BLOCK_SIZE
+ * @lo: the device
+ * @mode: how the caller opened the device
+ * @arg: the new logical block size
+ *
+ * Return: 0, -ENXIO if unbound, -EINVAL for a size that is not a power of
+ * two from 512 to the page size, -EBUSY while exclusively held by others.
+ */
+int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
+			 unsigned long arg)
+{
+	struct request_queue *q = lo->disk->queue;
+	int ret;
+
+	ret = loopx_claim(lo, mode);
+	if (ret)
+		return ret;
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_BOUND) {
+		ret = -ENXIO;
+		goto out_unlock;
+	}
+	ret = arg > UINT_MAX ? -EINVAL : loopx_check_block_size(arg, PAGE_SIZE);
+	if (ret || queue_logical_block_size(q) == arg)
+		goto out_unlock;
+
+	sync_blockdev(lo->disk->part0);
+	blk_mq_freeze_queue(q);
+	loopx_set_block_limits(lo, arg);
+	loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO, lo->dio_reason);
+	blk_mq_unfreeze_queue(q);
+	loopx_drop_page_cache(lo);
+	loopx_update_capacity(lo);
+out_unlock:
+	mutex_unlock(&lo->lock);
+	loopx_unclaim(lo, mode);
+	return ret;
+}

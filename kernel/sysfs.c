@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /sys/block/<disk>/loop/: loop's attribute names, present exactly while a
+ * file is bound, because tools test the directory to tell bound from free.
+ *
+ * The group is removed while lo->lock is held, and removal waits for readers
+ * that are inside a show method: so no show method may take lo->lock. They
+ * read single values with READ_ONCE and the file under lo->file_lock.
+ */
+#include <linux/blkdev.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "loopx.h"
+
+static struct loopx_device *loopx_from_dev(struct device *dev)
+{
+	return dev_to_disk(dev)->private_data;
+}
+
+static ssize_t backing_file_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct loopx_device *lo = loopx_from_dev(dev);
+	struct file *file;
+	ssize_t len;
+	char *path;
+
+	spin_lock(&lo->file_lock);
+	file = lo->file;
+	if (file)
+		get_file(file);
+	spin_unlock(&lo->file_lock);
+	if (!file)
+		return -ENXIO;
+
+	path = file_path(file, buf, PAGE_SIZE - 1);
+	if (IS_ERR(path)) {
+		len = PTR_ERR(path);
+	} else {
+		len = strlen(path);
+		memmove(buf, path, len);
+		buf[len++] = '\n';
+	}
+	fput(file);
+	return len;
+}
+
+static ssize_t offset_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)READ_ONCE(loopx_from_dev(dev)->offset));
+}
+
+static ssize_t sizelimit_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  (long long)READ_ONCE(loopx_from_dev(dev)->sizelimit));
+}
+
+static ssize_t loopx_flag_show(struct device *dev, char *buf, u32 flag)
+{
+	return sysfs_emit(buf, "%d\n",
+			  !!(READ_ONCE(loopx_from_dev(dev)->flags) & flag));
+}
+
+static ssize_t autoclear_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return loopx_flag_show(dev, buf, LO_FLAGS_AUTOCLEAR);
+}
+
+static ssize_t partscan_show(struct device *dev,
+			     struct device_attribute *attr, char *buf)
+{
+	return loopx_flag_show(dev, buf, LO_FLAGS_PARTSCAN);
+}
+
+static ssize_t dio_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return loopx_flag_show(dev, buf, LO_FLAGS_DIRECT_IO);
+}
+
+static ssize_t dio_reason_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", READ_ONCE(loopx_from_dev(dev)->dio_reason));
+}
+
+static DEVICE_ATTR_RO(backing_file);
+static DEVICE_ATTR_RO(offset);
+static DEVICE_ATTR_RO(sizelimit);
+static DEVICE_ATTR_RO(autoclear);
+static DEVICE_ATTR_RO(partscan);
+static DEVICE_ATTR_RO(dio);
+static DEVICE_ATTR_RO(dio_reason);
+
+static struct attribute *loopx_attrs[] = {
+	&dev_attr_backing_file.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_sizelimit.attr,
+	&dev_attr_autoclear.attr,
+	&dev_attr_partscan.attr,
+	&dev_attr_dio.attr,
+	&dev_attr_dio_reason.attr,
+	NULL,
+};
+
+static const struct attribute_group loopx_attr_group = {
+	.name	= "loop",
+	.attrs	= loopx_attrs,
+};
+
+/**
+ * loopx_sysfs_add() - create /sys/block/<disk>/loop/ at bind time
+ * @lo: the device
+ *
+ * Return: 0 or a negative errno.
+ */
+int loopx_sysfs_add(struct loopx_device *lo)
+{
+	int ret = sysfs_create_group(&disk_to_dev(lo->disk)->kobj,
+				     &loopx_attr_group);
+
+	lo->sysfs_added = !ret;
+	return ret;
+}
+
+/**
+ * loopx_sysfs_remove() - remove it at unbind time
+ * @lo: the device
+ */
+void loopx_sysfs_remove(struct loopx_device *lo)
+{
+	if (lo->sysfs_added)
+		sysfs_remove_group(&disk_to_dev(lo->disk)->kobj,
+				   &loopx_attr_group);
+	lo->sysfs_added = false;
+}

@@ -153,8 +153,10 @@ void loopx_set_file_limits(struct loopx_device *lo)
 		max_zeroes = UINT_MAX >> SECTOR_SHIFT;
 		granularity = inode->i_sb->s_blocksize;
 	}
-	if (!writable)
-		max_discard = max_zeroes = 0;
+	if (!writable) {
+		max_discard = 0;
+		max_zeroes = 0;
+	}
 	q->limits.discard_granularity = max_discard ? granularity : 0;
 	blk_queue_max_discard_sectors(q, max_discard);
 	blk_queue_max_write_zeroes_sectors(q, max_zeroes);

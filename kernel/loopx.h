@@ -87,7 +87,7 @@ struct loopx_device {
 	struct blk_mq_tag_set tag_set;
 	struct workqueue_struct *wq;
 
-	struct mutex lock;
+	struct mutex lock;		/* state, open count, configuration */
 	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
 	unsigned int open_count;	/* lo->lock */
 

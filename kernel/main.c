@@ -45,7 +45,9 @@ static int loopx_major;
 
 /* Index -> device. A NULL entry is an index reserved while it is set up or torn down. */
 static DEFINE_IDR(loopx_idr);
+/* guards loopx_idr and so the set of devices */
 DEFINE_MUTEX(loopx_ctl_mutex);
+/* serialises bindings: the stacking check walks other devices' files */
 DEFINE_MUTEX(loopx_bind_mutex);
 
 static const char *loopx_prefix(void)

@@ -6,6 +6,7 @@
 #ifndef LOOPX_TAP_H
 #define LOOPX_TAP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 static int tap_count;
@@ -13,16 +14,15 @@ static int tap_failed;
 
 #define CHECK(cond, ...)						\
 	do {								\
+		bool ok_ = (cond);					\
+									\
 		tap_count++;						\
-		if (cond) {						\
-			printf("ok %d - ", tap_count);			\
-		} else {						\
+		if (!ok_)						\
 			tap_failed++;					\
-			printf("not ok %d - ", tap_count);		\
-		}							\
+		printf("%sok %d - ", ok_ ? "" : "not ", tap_count);	\
 		printf(__VA_ARGS__);					\
 		printf("\n");						\
-		if (!(cond))						\
+		if (!ok_)						\
 			printf("#   failed: %s (%s:%d)\n", #cond,	\
 			       __FILE__, __LINE__);			\
 	} while (0)

@@ -260,6 +260,12 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	return file;
 }
 
+/* Whoever has the device open besides the caller; lo->lock held. */
+static bool loopx_busy(struct loopx_device *lo)
+{
+	return lo->open_count > 1 || lo->disk->open_partitions;
+}
+
 /**
  * loopx_clear() - LOOP_CLR_FD
  * @lo: the device
@@ -279,11 +285,83 @@ int loopx_clear(struct loopx_device *lo)
 	loopx_lock(lo);
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
-	} else if (lo->open_count > 1 || lo->disk->open_partitions) {
+	} else if (loopx_busy(lo)) {
 		lo->flags |= LO_FLAGS_AUTOCLEAR;
 	} else {
 		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
 		file = loopx_unbind(lo);
+	}
+	loopx_unlock(lo);
+	if (file)
+		fput(file);
+	return ret;
+}
+
+/* Disk and partitions held exclusively: mounted, or claimed by dm or md. */
+static unsigned int loopx_count_holders(struct gendisk *disk)
+{
+	struct block_device *part;
+	unsigned int holders = 0;
+	unsigned long idx;
+
+	rcu_read_lock();
+	xa_for_each(&disk->part_tbl, idx, part)
+		if (READ_ONCE(part->bd_holder))
+			holders++;
+	rcu_read_unlock();
+	return holders;
+}
+
+static bool loopx_detach_may_proceed(struct loopx_device *lo)
+{
+	return READ_ONCE(lo->open_count) <= 1 &&
+	       !READ_ONCE(lo->disk->open_partitions);
+}
+
+/**
+ * loopx_detach() - LOOPX_IOC_DETACH, the strict LOOP_CLR_FD
+ * @lo: the device
+ * @req: flags in; on return, and on -EBUSY, who else holds the device
+ *
+ * Return: 0 once the device is detached, -EBUSY while others hold it (and
+ * LOOPX_DETACH_WAIT is not set), -EINTR if a signal ended the wait, -ENXIO if
+ * nothing is bound, -EINVAL for unknown flags or reserved words.
+ */
+int loopx_detach(struct loopx_device *lo, struct loopx_detach *req)
+{
+	struct file *file = NULL;
+	unsigned int i;
+	int ret;
+
+	if (req->flags & ~LOOPX_DETACH_ALL)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(req->__reserved); i++)
+		if (req->__reserved[i])
+			return -EINVAL;
+
+	for (;;) {
+		loopx_lock(lo);
+		if (lo->state != LOOPX_BOUND) {
+			ret = -ENXIO;
+			break;
+		}
+		req->openers = lo->open_count ? lo->open_count - 1 : 0;
+		req->holders = loopx_count_holders(lo->disk);
+		if (!loopx_busy(lo)) {
+			WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+			file = loopx_unbind(lo);
+			req->openers = 0;
+			req->holders = 0;
+			ret = 0;
+			break;
+		}
+		loopx_unlock(lo);
+		if (!(req->flags & LOOPX_DETACH_WAIT))
+			return -EBUSY;
+		if (wait_event_interruptible(lo->release_wq,
+					     loopx_detach_may_proceed(lo) ||
+					     !loopx_is_bound(lo)))
+			return -EINTR;
 	}
 	loopx_unlock(lo);
 	if (file)
@@ -396,6 +474,7 @@ void loopx_release(struct gendisk *disk, fmode_t mode)
 		file = loopx_unbind(lo);
 	}
 	mutex_unlock(&lo->lock);
+	wake_up_all(&lo->release_wq);
 	if (file)
 		fput(file);
 }

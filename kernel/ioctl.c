@@ -93,6 +93,20 @@ static int loopx_ioctl_get_status64(struct loopx_device *lo,
 	return ret;
 }
 
+static int loopx_ioctl_detach(struct loopx_device *lo, void __user *argp)
+{
+	struct loopx_detach req;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	ret = loopx_detach(lo, &req);
+	/* on EBUSY the counts tell the caller who holds the device */
+	if ((!ret || ret == -EBUSY) && copy_to_user(argp, &req, sizeof(req)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static int loopx_ioctl(struct block_device *bdev, fmode_t mode,
 		       unsigned int cmd, unsigned long arg)
 {
@@ -108,6 +122,8 @@ static int loopx_ioctl(struct block_device *bdev, fmode_t mode,
 		return arg > UINT_MAX ? -EBADF : loopx_change_fd(lo, arg);
 	case LOOP_CLR_FD:
 		return loopx_clear(lo);
+	case LOOPX_IOC_DETACH:
+		return loopx_ioctl_detach(lo, argp);
 	case LOOP_GET_STATUS:
 		return loopx_ioctl_get_status_old(lo, argp);
 	case LOOP_GET_STATUS64:
@@ -217,6 +233,7 @@ static int loopx_compat_ioctl(struct block_device *bdev, fmode_t mode,
 	case LOOP_SET_STATUS64:
 	case LOOP_GET_STATUS64:
 	case LOOP_CONFIGURE:
+	case LOOPX_IOC_DETACH:
 		/* same layout for 32-bit callers, only the pointer differs */
 		arg = (unsigned long)compat_ptr(arg);
 		fallthrough;

@@ -24,9 +24,11 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/wait.h>
 #include <linux/loop.h>
 
 #include "compat.h"
+#include "../include/uapi/linux/loopx.h"
 
 /*
  * unbound -> bound       LOOP_SET_FD / LOOP_CONFIGURE
@@ -90,6 +92,7 @@ struct loopx_device {
 	struct mutex lock;		/* state, open count, configuration */
 	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
 	unsigned int open_count;	/* lo->lock */
+	wait_queue_head_t release_wq;	/* woken at every close */
 
 	/* configuration */
 	spinlock_t file_lock;		/* writers also hold lo->lock */
@@ -129,6 +132,7 @@ void loopx_free_disk(struct gendisk *disk);
 int loopx_configure(struct loopx_device *lo, fmode_t mode,
 		    const struct loop_config *config);
 int loopx_clear(struct loopx_device *lo);
+int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
 
 /* settings.c */

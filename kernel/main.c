@@ -138,6 +138,7 @@ int loopx_dev_add(int index)
 	lo->index = ret;
 	mutex_init(&lo->lock);
 	spin_lock_init(&lo->file_lock);
+	init_waitqueue_head(&lo->release_wq);
 	lo->state = LOOPX_UNBOUND;
 	lo->dio_reason = "";
 

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-only WITH Linux-syscall-note */
+/*
+ * loopx's own ioctls, on top of <linux/loop.h>, which loopx implements
+ * unchanged. The numbers use loop's 'L' type in a range loop does not use.
+ */
+#ifndef _UAPI_LINUX_LOOPX_H
+#define _UAPI_LINUX_LOOPX_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Wait until the caller is the only opener instead of failing with EBUSY. */
+#define LOOPX_DETACH_WAIT	(1U << 0)
+
+/* All LOOPX_DETACH_* flags; anything else is refused with EINVAL. */
+#define LOOPX_DETACH_ALL	(LOOPX_DETACH_WAIT)
+
+/**
+ * struct loopx_detach - argument of LOOPX_IOC_DETACH
+ * @flags: LOOPX_DETACH_* (in)
+ * @openers: how many others have the device or a partition open (out, also
+ *	filled in when the ioctl fails with EBUSY)
+ * @holders: how many of the disk and its partitions are held exclusively,
+ *	which means mounted or claimed by a stacked driver (out, likewise)
+ * @__reserved: must be zero
+ *
+ * LOOP_CLR_FD on a busy device only sets autoclear and returns 0, so the
+ * caller cannot know when, or whether, the file is released. LOOPX_IOC_DETACH
+ * is the strict form: it detaches now and returns 0 only when dirty data is
+ * on the backing file, the file is released and the partitions are gone; it
+ * fails with EBUSY (and says who holds the device) if anyone else has it
+ * open, or with LOOPX_DETACH_WAIT waits until nobody does (EINTR on a
+ * signal). ENXIO if nothing is bound.
+ */
+struct loopx_detach {
+	__u32 flags;
+	__u32 openers;
+	__u32 holders;
+	__u32 __reserved[5];
+};
+
+#define LOOPX_IOC_DETACH	_IOWR('L', 0x40, struct loopx_detach)
+
+#endif /* _UAPI_LINUX_LOOPX_H */

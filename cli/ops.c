@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ioctl wrappers for loop devices and the loop control node.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
+
+#include "ops.h"
+
+static int ret_errno(long ret)
+{
+	return ret < 0 ? -errno : (int)ret;
+}
+
+int ops_open(const char *path, int flags)
+{
+	return ret_errno(open(path, flags | O_CLOEXEC));
+}
+
+void ops_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Returns the index of a free (possibly newly created) device. */
+int ops_ctl_get_free(int ctlfd)
+{
+	return ret_errno(ioctl(ctlfd, LOOP_CTL_GET_FREE));
+}
+
+int ops_configure(int devfd, const struct loop_config *cfg)
+{
+	return ret_errno(ioctl(devfd, LOOP_CONFIGURE, cfg));
+}
+
+int ops_set_fd(int devfd, int filefd)
+{
+	return ret_errno(ioctl(devfd, LOOP_SET_FD, filefd));
+}
+
+int ops_set_status(int devfd, const struct loop_info64 *info)
+{
+	return ret_errno(ioctl(devfd, LOOP_SET_STATUS64, info));
+}
+
+int ops_get_status(int devfd, struct loop_info64 *info)
+{
+	return ret_errno(ioctl(devfd, LOOP_GET_STATUS64, info));
+}
+
+int ops_clr_fd(int devfd)
+{
+	return ret_errno(ioctl(devfd, LOOP_CLR_FD, 0));
+}
+
+int ops_set_capacity(int devfd)
+{
+	return ret_errno(ioctl(devfd, LOOP_SET_CAPACITY, 0));
+}
+
+int ops_set_direct_io(int devfd, int on)
+{
+	return ret_errno(ioctl(devfd, LOOP_SET_DIRECT_IO, (unsigned long)!!on));
+}
+
+int ops_set_block_size(int devfd, unsigned int size)
+{
+	return ret_errno(ioctl(devfd, LOOP_SET_BLOCK_SIZE,
+			       (unsigned long)size));
+}
+
+int ops_get_sector_size(int devfd, unsigned int *size)
+{
+	int val = 0;
+	int ret = ret_errno(ioctl(devfd, BLKSSZGET, &val));
+
+	if (!ret)
+		*size = (unsigned int)val;
+	return ret;
+}

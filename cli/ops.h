@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Thin wrappers around the <linux/loop.h> ioctls.  Each returns 0 (or a
+ * non-negative result) on success and -errno on failure, so callers can
+ * report the exact error without juggling the global errno.
+ */
+#ifndef LOOPX_OPS_H
+#define LOOPX_OPS_H
+
+#include <linux/loop.h>
+
+int ops_open(const char *path, int flags);
+void ops_close(int fd);
+
+int ops_ctl_get_free(int ctlfd);
+
+int ops_configure(int devfd, const struct loop_config *cfg);
+int ops_set_fd(int devfd, int filefd);
+int ops_set_status(int devfd, const struct loop_info64 *info);
+int ops_get_status(int devfd, struct loop_info64 *info);
+int ops_clr_fd(int devfd);
+int ops_set_capacity(int devfd);
+int ops_set_direct_io(int devfd, int on);
+int ops_set_block_size(int devfd, unsigned int size);
+int ops_get_sector_size(int devfd, unsigned int *size);
+
+#endif /* LOOPX_OPS_H */

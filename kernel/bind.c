@@ -90,7 +90,7 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 {
 	const struct loop_info64 *info = &config->info;
 	u32 flags = info->lo_flags;
-	bool want_dio = flags & LO_FLAGS_DIRECT_IO;
+	bool want_dio = (flags & LO_FLAGS_DIRECT_IO) || loopx_dio_default;
 
 	if (loopx_max_part)
 		flags |= LO_FLAGS_PARTSCAN;
@@ -112,7 +112,7 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 	loopx_probe_backing(lo, file);
 	loopx_set_block_limits(lo, config->block_size ?:
 			       loopx_default_block_size(lo, want_dio));
-	loopx_apply_dio(lo, want_dio, "not requested");
+	loopx_apply_dio(lo, want_dio, "off by module parameter direct_io");
 	loopx_set_file_limits(lo);
 }
 

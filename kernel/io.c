@@ -121,6 +121,7 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 	struct iov_iter iter;
 	long ret;
 
+	cmd->sb_write = false;
 	ret = loopx_init_iter(cmd, rq, &iter, write ? ITER_SOURCE : ITER_DEST);
 	if (ret) {
 		loopx_end_cmd(cmd, ret);
@@ -138,7 +139,6 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 		iocb->ki_flags |= IOCB_DIRECT;
 		iocb->ki_complete = loopx_rw_done;
 	}
-	cmd->sb_write = false;
 
 	if (write) {
 		iocb->ki_flags |= IOCB_WRITE;

@@ -114,6 +114,7 @@ struct loopx_device {
 extern struct mutex loopx_ctl_mutex;
 extern struct mutex loopx_bind_mutex;
 extern bool loopx_compat;
+extern bool loopx_dio_default;
 extern int loopx_max_part;
 extern int loopx_part_shift;
 int loopx_dev_add(int index);

@@ -35,6 +35,11 @@ static int g_nr_hw_queues;
 module_param_named(nr_hw_queues, g_nr_hw_queues, int, 0444);
 MODULE_PARM_DESC(nr_hw_queues, "Hardware queues per device, 0 for one per CPU. Default: 0");
 
+bool loopx_dio_default = true;
+module_param_named(direct_io, loopx_dio_default, bool, 0444);
+MODULE_PARM_DESC(direct_io,
+		 "Use direct I/O on backing files that allow it, unless a device turns it off. Default: on");
+
 bool loopx_compat;
 module_param_named(compat, loopx_compat, bool, 0444);
 MODULE_PARM_DESC(compat,

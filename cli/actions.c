@@ -279,36 +279,67 @@ static int open_existing(const struct lx_dev *dev)
 	return fd;
 }
 
-static int detach_one(const struct lx_dev *dev)
+/*
+ * --strict and --wait use loopx's own ioctl: LOOP_CLR_FD on a busy device
+ * only arms autoclear and reports success, which leaves a script unable to
+ * tell whether the backing file is free.
+ */
+static int detach_strict(const struct lx_opts *o, const struct lx_dev *dev,
+			 int fd)
+{
+	unsigned int openers = 0, holders = 0;
+	int ret;
+
+	ret = ops_detach_strict(fd, o->wait, &openers, &holders);
+	if (ret == -EBUSY)
+		lx_warnx("%s: cannot detach: %s (%u other opener%s, %u mounted or claimed)",
+			 dev->path, strerror(-ret), openers,
+			 openers == 1 ? "" : "s", holders);
+	else if (ret == -ENOTTY)
+		lx_warnx("%s: cannot detach strictly: the device's driver is not loopx",
+			 dev->path);
+	else if (ret)
+		lx_err(dev->path, "cannot detach", ret);
+	return ret;
+}
+
+static int detach_one(const struct lx_opts *o, const struct lx_dev *dev)
 {
 	int fd, ret;
 
 	fd = open_existing(dev);
 	if (fd < 0)
 		return 1;
-	ret = ops_clr_fd(fd);
-	ops_close(fd);
-	if (ret) {
-		lx_err(dev->path, "cannot detach", ret);
-		return 1;
+	if (o->strict || o->wait) {
+		ret = detach_strict(o, dev, fd);
+		ops_close(fd);
+		if (ret)
+			return 1;
+	} else {
+		ret = ops_clr_fd(fd);
+		ops_close(fd);
+		if (ret) {
+			lx_err(dev->path, "cannot detach", ret);
+			return 1;
+		}
 	}
 	lx_note("%s: detached", dev->path);
 	return 0;
 }
 
-int act_detach(char **devargs, int count)
+int act_detach(const struct lx_opts *o, char **devargs, int count)
 {
 	struct lx_dev dev;
 	int i, failed = 0;
 
 	for (i = 0; i < count; i++) {
 		dev_from_arg(devargs[i], &dev);
-		failed |= detach_one(&dev);
+		failed |= detach_one(o, &dev);
 	}
 	return failed;
 }
 
-int act_detach_all(void)
+int act_detach_all(const struct lx_opts *o)
 {
 	struct lx_dev *devs;
 	int i, n, failed = 0;
@@ -319,7 +350,7 @@ int act_detach_all(void)
 		return 1;
 	}
 	for (i = 0; i < n; i++)
-		failed |= detach_one(&devs[i]);
+		failed |= detach_one(o, &devs[i]);
 	free(devs);
 	return failed;
 }

@@ -23,6 +23,8 @@ struct lx_opts {
 	int set_dio;		/* --direct-io given ... */
 	int dio_on;		/* ... and its value */
 	int list;		/* table (or raw/json) instead of -a lines */
+	int strict;		/* --strict: detach now or fail */
+	int wait;		/* --wait: detach once nobody else holds it */
 	struct show_opts out;
 };
 
@@ -31,8 +33,8 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 	       const char *file);
 /* loopx -f: print the first free device. */
 int act_find_free(void);
-int act_detach(char **devargs, int count);
-int act_detach_all(void);
+int act_detach(const struct lx_opts *o, char **devargs, int count);
+int act_detach_all(const struct lx_opts *o);
 int act_set_capacity(const char *devarg);
 /* --direct-io and/or --sector-size on a bound device. */
 int act_modify(const struct lx_opts *o, const char *devarg);

@@ -27,6 +27,8 @@ enum {
 	OPT_RAW,
 	OPT_DIO,
 	OPT_OUTPUT_ALL,
+	OPT_STRICT,
+	OPT_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +52,8 @@ static const struct option long_opts[] = {
 	{ "direct-io",		optional_argument,	NULL, OPT_DIO },
 	{ "raw",		no_argument,		NULL, OPT_RAW },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
+	{ "strict",		no_argument,		NULL, OPT_STRICT },
+	{ "wait",		no_argument,		NULL, OPT_WAIT },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -70,6 +74,8 @@ static void usage(void)
 	      " -a, --all                     list every bound device\n"
 	      " -d, --detach <loopdev>...     detach the given devices\n"
 	      " -D, --detach-all              detach every bound device\n"
+	      "     --strict                  with -d/-D: detach now or fail, saying who holds it\n"
+	      "     --wait                    with -d/-D: wait until nobody else holds it, then detach\n"
 	      " -f, --find                    use (or print) the first free device\n"
 	      " -c, --set-capacity <loopdev>  re-read the size of the backing file\n"
 	      " -j, --associated <file>       list the devices bound to <file>\n"
@@ -257,6 +263,12 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		case OPT_SHOW:
 			o->show = 1;
 			break;
+		case OPT_STRICT:
+			o->strict = 1;
+			break;
+		case OPT_WAIT:
+			o->wait = 1;
+			break;
 		case 'v':
 			lx_verbose = 1;
 			break;
@@ -362,6 +374,9 @@ static void check_mode_opts(const struct cmdline *cl, enum mode mode)
 	const struct lx_opts *o = &cl->o;
 	const char *what = NULL;
 
+	if ((o->strict || o->wait) && mode != M_DETACH && mode != M_DETACH_ALL)
+		lx_usage_err("%s is allowed only with --detach or --detach-all",
+			     o->strict ? "--strict" : "--wait");
 	if (mode == M_ATTACH)
 		return;
 	if (o->read_only)
@@ -426,10 +441,10 @@ int main(int argc, char **argv)
 		ret = act_set_capacity(cl.devarg);
 		break;
 	case M_DETACH:
-		ret = act_detach(cl.detach, cl.ndetach);
+		ret = act_detach(&cl.o, cl.detach, cl.ndetach);
 		break;
 	default:
-		ret = act_detach_all();
+		ret = act_detach_all(&cl.o);
 		break;
 	}
 	free(cl.detach);

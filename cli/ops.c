@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 
 #include "ops.h"
+#include "../include/uapi/linux/loopx.h"
 
 static int ret_errno(long ret)
 {
@@ -55,6 +57,20 @@ int ops_get_status(int devfd, struct loop_info64 *info)
 int ops_clr_fd(int devfd)
 {
 	return ret_errno(ioctl(devfd, LOOP_CLR_FD, 0));
+}
+
+int ops_detach_strict(int devfd, int wait, unsigned int *openers,
+		      unsigned int *holders)
+{
+	struct loopx_detach req;
+	int ret;
+
+	memset(&req, 0, sizeof(req));
+	req.flags = wait ? LOOPX_DETACH_WAIT : 0;
+	ret = ret_errno(ioctl(devfd, LOOPX_IOC_DETACH, &req));
+	*openers = req.openers;
+	*holders = req.holders;
+	return ret;
 }
 
 int ops_set_capacity(int devfd)

@@ -19,6 +19,9 @@ int ops_set_fd(int devfd, int filefd);
 int ops_set_status(int devfd, const struct loop_info64 *info);
 int ops_get_status(int devfd, struct loop_info64 *info);
 int ops_clr_fd(int devfd);
+/* LOOPX_IOC_DETACH; on -EBUSY *openers and *holders say who holds it. */
+int ops_detach_strict(int devfd, int wait, unsigned int *openers,
+		      unsigned int *holders);
 int ops_set_capacity(int devfd);
 int ops_set_direct_io(int devfd, int on);
 int ops_set_block_size(int devfd, unsigned int size);

@@ -190,7 +190,11 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 				      blk_rq_bytes(rq));
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		/* NOUNMAP asks that the blocks stay allocated */
+		/*
+		 * NOUNMAP asks that the blocks stay allocated. Where the file
+		 * cannot zero a range in place, -EOPNOTSUPP makes the block
+		 * layer write zeroes instead.
+		 */
 		mode = rq->cmd_flags & REQ_NOUNMAP ? FALLOC_FL_ZERO_RANGE :
 						     FALLOC_FL_PUNCH_HOLE;
 		ret = loopx_fallocate(lo, mode, pos, blk_rq_bytes(rq));

@@ -5,8 +5,11 @@
  * Every function here is called with lo->lock held, and those that change
  * queue limits with the queue frozen or the device unbound.
  */
+#include <linux/backing-dev-defs.h>
 #include <linux/blkdev.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/pagemap.h>
 #include <linux/stat.h>
 
 #include "loopx.h"
@@ -128,12 +131,32 @@ void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size)
 	blk_queue_io_min(q, block_size);
 }
 
+/*
+ * Can holes be punched in @file? Ask the filesystem where the answer cannot
+ * touch data: one block at the very end of the largest file it allows, far
+ * past the real end, where punching is a no-op wherever it is supported.
+ */
+static bool loopx_can_punch_hole(struct file *file)
+{
+	struct inode *inode = file->f_mapping->host;
+	loff_t len = inode->i_sb->s_blocksize;
+	loff_t pos = round_down(inode->i_sb->s_maxbytes - len, len);
+
+	if (!file->f_op->fallocate || !(file->f_mode & FMODE_WRITE))
+		return false;
+	if (pos <= i_size_read(inode))
+		return false;
+	return !vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      pos, len);
+}
+
 /**
  * loopx_set_file_limits() - limits that come from the backing file
  * @lo: the device; lo->file is set
  *
  * Discard and write-zeroes go to fallocate(), so they are offered only when
- * the backing file has one; a block device passes its own limits on.
+ * the backing filesystem can punch holes; a block device passes its own
+ * limits on. Read-ahead is at least the backing device's.
  */
 void loopx_set_file_limits(struct loopx_device *lo)
 {
@@ -148,7 +171,7 @@ void loopx_set_file_limits(struct loopx_device *lo)
 		max_discard = bdev_max_discard_sectors(bdev);
 		max_zeroes = bdev_write_zeroes_sectors(bdev);
 		granularity = bdev_discard_granularity(bdev);
-	} else if (file->f_op->fallocate) {
+	} else if (writable && loopx_can_punch_hole(file)) {
 		max_discard = UINT_MAX >> SECTOR_SHIFT;
 		max_zeroes = UINT_MAX >> SECTOR_SHIFT;
 		granularity = inode->i_sb->s_blocksize;
@@ -162,6 +185,9 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	blk_queue_max_write_zeroes_sectors(q, max_zeroes);
 
 	blk_queue_write_cache(q, writable, writable);
+	if (bdev)
+		lo->disk->bdi->ra_pages = max(bdev->bd_disk->bdi->ra_pages,
+					      VM_READAHEAD_PAGES);
 	if (!bdev || bdev_nonrot(bdev))
 		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
 	else
@@ -182,6 +208,7 @@ void loopx_reset_limits(struct loopx_device *lo)
 	blk_queue_max_write_zeroes_sectors(q, 0);
 	blk_queue_write_cache(q, false, false);
 	blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
+	lo->disk->bdi->ra_pages = VM_READAHEAD_PAGES;
 }
 
 /**

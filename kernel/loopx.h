@@ -164,6 +164,7 @@ extern const struct blk_mq_ops loopx_mq_ops;
 extern const struct block_device_operations loopx_fops;
 
 /* sysfs.c */
+extern const struct attribute_group *loopx_disk_groups[];
 int loopx_sysfs_add(struct loopx_device *lo);
 void loopx_sysfs_remove(struct loopx_device *lo);
 

@@ -164,7 +164,7 @@ int loopx_dev_add(int index)
 		goto out_put_disk;
 	}
 	loopx_init_disk(lo, disk);
-	ret = add_disk(disk);
+	ret = device_add_disk(NULL, disk, loopx_disk_groups);
 	if (ret)
 		goto out_destroy_wq;
 

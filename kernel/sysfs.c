@@ -8,7 +8,9 @@
  * read single values with READ_ONCE and the file under lo->file_lock.
  */
 #include <linux/blkdev.h>
+#include <linux/blk-mq.h>
 #include <linux/device.h>
+#include <linux/kernel.h>
 #include <linux/file.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -114,6 +116,62 @@ static struct attribute *loopx_attrs[] = {
 static const struct attribute_group loopx_attr_group = {
 	.name	= "loop",
 	.attrs	= loopx_attrs,
+};
+
+/*
+ * /sys/block/<disk>/loopx/: loopx's own settings, present for the whole
+ * life of the disk. Their store methods may take lo->lock, because this
+ * group is only removed by del_gendisk(), never under that lock.
+ */
+static ssize_t nr_hw_queues_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", loopx_from_dev(dev)->tag_set.nr_hw_queues);
+}
+
+/* Changes the number of hardware queues of an unbound device. */
+static ssize_t nr_hw_queues_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct loopx_device *lo = loopx_from_dev(dev);
+	unsigned int nr;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &nr);
+	if (ret)
+		return ret;
+	if (!nr || nr > nr_cpu_ids)
+		return -EINVAL;
+	mutex_lock(&lo->lock);
+	if (lo->state != LOOPX_UNBOUND) {
+		ret = -EBUSY;
+	} else if (nr != lo->tag_set.nr_hw_queues) {
+		/* no I/O can be in flight: the device has no capacity */
+		blk_mq_update_nr_hw_queues(&lo->tag_set, nr);
+		if (lo->tag_set.nr_hw_queues != nr)
+			ret = -ENOMEM;
+	}
+	mutex_unlock(&lo->lock);
+	return ret ?: count;
+}
+
+static DEVICE_ATTR_RW(nr_hw_queues);
+
+static struct attribute *loopx_disk_attrs[] = {
+	&dev_attr_nr_hw_queues.attr,
+	NULL,
+};
+
+static const struct attribute_group loopx_disk_group = {
+	.name	= "loopx",
+	.attrs	= loopx_disk_attrs,
+};
+
+/* Passed to device_add_disk(): they appear together with the disk. */
+const struct attribute_group *loopx_disk_groups[] = {
+	&loopx_disk_group,
+	NULL,
 };
 
 /**

@@ -53,7 +53,8 @@ sparse:
 	@! grep -E 'warning|error' build/sparse.log
 
 shellcheck:
-	shellcheck -x scripts/*.sh tests/func/*.sh tests/vm/*.sh bench/*.sh
+	shellcheck -x scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
+		tests/vm/*.sh tests/stress/*.sh bench/*.sh
 
 unit:
 	$(MAKE) -C tests/unit run

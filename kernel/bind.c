@@ -214,14 +214,13 @@ out_unlock:
 static struct file *loopx_unbind(struct loopx_device *lo)
 {
 	struct gendisk *disk = lo->disk;
-	struct request_queue *q = disk->queue;
 	struct file *file = lo->file;
 	int ret;
 
 	sync_blockdev(disk->part0);
 	/* one change uevent at the end, after the partitions are gone */
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
-	blk_mq_freeze_queue(q);
+	loopx_drain(lo);
 	if (lo->written)
 		vfs_fsync(file, 0);
 	spin_lock(&lo->file_lock);
@@ -236,7 +235,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	loopx_reset_limits(lo);
 	invalidate_disk(disk);
 	set_disk_ro(disk, false);
-	blk_mq_unfreeze_queue(q);
+	WRITE_ONCE(lo->draining, false);
 
 	loopx_sysfs_remove(lo);
 	/*

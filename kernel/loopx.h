@@ -21,6 +21,7 @@
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
 #include <linux/fs.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -52,7 +53,7 @@ enum loopx_state {
 
 /**
  * struct loopx_cmd - per-request state, lives in the request's PDU
- * @work: queued on the device's workqueue by ->queue_rq
+ * @node: on its hardware queue's list of requests for the worker
  * @iocb: the file I/O in flight; completes the request when it ends
  * @ret: result of the file operation, read by ->complete
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the
@@ -64,13 +65,30 @@ enum loopx_state {
  * request at any moment: the submitter must not touch the command again.
  */
 struct loopx_cmd {
-	struct work_struct work;
+	struct llist_node node;
 	struct kiocb iocb;
 	long ret;
 	struct bio_vec *bvec_alloc;
 	struct bio_vec inline_bvec[LOOPX_INLINE_BVECS];
 	bool sb_write;
 };
+
+/**
+ * struct loopx_hw_queue - per hardware queue state, in hctx->driver_data
+ * @lo: the device
+ * @cmds: requests waiting for @work, newest first
+ * @work: the queue's worker: takes every waiting request, oldest first
+ * @inflight: requests accepted by ->queue_rq and not yet completed; the
+ *	unbind path waits for the sum over all queues to reach zero
+ *
+ * Lifetime: from ->init_hctx to ->exit_hctx, which flushes @work first.
+ */
+struct loopx_hw_queue {
+	struct loopx_device *lo;
+	struct llist_head cmds;
+	struct work_struct work;
+	atomic_t inflight;
+} ____cacheline_aligned_in_smp;
 
 /**
  * struct loopx_device - one /dev/loopxN
@@ -93,6 +111,8 @@ struct loopx_device {
 	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
 	unsigned int open_count;	/* lo->lock */
 	wait_queue_head_t release_wq;	/* woken at every close */
+	bool draining;			/* unbinding: refuse new requests */
+	wait_queue_head_t drain_wq;	/* woken as requests complete */
 
 	/* configuration */
 	spinlock_t file_lock;		/* writers also hold lo->lock */
@@ -159,6 +179,7 @@ sector_t loopx_file_sectors(struct loopx_device *lo, struct file *file);
 
 /* io.c */
 extern const struct blk_mq_ops loopx_mq_ops;
+void loopx_drain(struct loopx_device *lo);
 
 /* ioctl.c */
 extern const struct block_device_operations loopx_fops;

@@ -144,6 +144,7 @@ int loopx_dev_add(int index)
 	mutex_init(&lo->lock);
 	spin_lock_init(&lo->file_lock);
 	init_waitqueue_head(&lo->release_wq);
+	init_waitqueue_head(&lo->drain_wq);
 	lo->state = LOOPX_UNBOUND;
 	lo->dio_reason = "";
 

@@ -73,7 +73,7 @@ demo: all
 	tests/vm/run-in-vm.sh -- scripts/demo.sh
 
 bench: all
-	tests/vm/run-in-vm.sh -- bench/run.sh
+	bench/bench.sh
 
 clean:
 	-$(KMAKE) clean

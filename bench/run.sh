@@ -1,0 +1,233 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench/run.sh OUTDIR: the guest half of "make bench" (bench/bench.sh boots
+# the VM and runs this in it).  Writes raw results into OUTDIR, which must
+# be on the host share (build/vm/out/...): the guest's own files are lost at
+# power-off.  bench/report.py turns OUTDIR into the table.
+#
+# Knobs (environment, passed into the guest by bench.sh):
+#   BENCH_RUNTIME  seconds measured per fio run (10)
+#   BENCH_RAMP     seconds of warm-up before measuring (2)
+#   BENCH_CYCLES   attach+detach cycles per round, ioctl loop (200)
+#   BENCH_CLI_CYCLES  the same with losetup / cli/loopx processes (30)
+#   BENCH_ROUNDS   rounds of the attach+detach measurements (3)
+#   BENCH_JOBS     only the jobs whose name matches this regex (all)
+set -eu
+shopt -s inherit_errexit
+
+RUNTIME=${BENCH_RUNTIME:-10}
+RAMP=${BENCH_RAMP:-2}
+CYCLES=${BENCH_CYCLES:-200}
+CLI_CYCLES=${BENCH_CLI_CYCLES:-30}
+ROUNDS=${BENCH_ROUNDS:-3}
+JOBS_RE=${BENCH_JOBS:-.}
+
+# ext4 on a ramdisk: the backing store costs next to nothing, so what is
+# measured is the file and block layers plus the driver.  1.5 GiB holds the
+# 1 GiB file, ext4's metadata and journal.
+RD_KIB=$((3 << 19))
+MNT=/mnt/bench
+FILE=$MNT/file
+CYCLER=build/bench/attach-cycle
+
+# name, fio rw, block size, iodepth, numjobs, direct.  The buffered job
+# (direct 0) reads the file once from a cold cache; see run_fio.
+JOBS='
+randread-4k-qd1-j1   randread  4k 1  1 1
+randread-4k-qd1-j2   randread  4k 1  2 1
+randread-4k-qd32-j1  randread  4k 32 1 1
+randread-4k-qd32-j2  randread  4k 32 2 1
+randwrite-4k-qd1-j1  randwrite 4k 1  1 1
+randwrite-4k-qd1-j2  randwrite 4k 1  2 1
+randwrite-4k-qd32-j1 randwrite 4k 32 1 1
+randwrite-4k-qd32-j2 randwrite 4k 32 2 1
+seqread-1m-qd8       read      1m 8  1 1
+seqwrite-1m-qd8      write     1m 8  1 1
+bufread-1m           read      1m 1  1 0
+'
+
+# Target name -> what fio opens.
+declare -A TGT
+TARGETS=(raw loop-dio loop-buf loopx-dio loopx-buf)
+
+# Progress goes to stderr: stdout of some steps is data.
+log() { echo "bench: $*" >&2; }
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+drop_caches() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+}
+
+setup_file() {
+	modprobe brd rd_nr=1 rd_size="$RD_KIB"
+	# Inode tables and journal zeroed now, not by ext4lazyinit in the
+	# background of the first runs.
+	mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/ram0
+	mkdir -p "$MNT"
+	mount /dev/ram0 "$MNT"
+	# fio's write buffers are random data; every block is written, so
+	# the file has no holes and no unwritten extents.
+	fio --name=fill --filename="$FILE" --size=1G --rw=write --bs=1M \
+		--ioengine=libaio --iodepth=8 --direct=1 --end_fsync=1 \
+		--output=/dev/null --eta=never
+	local blocks
+	blocks=$(stat -c %b "$FILE")
+	[ $((blocks * 512)) -ge $((1 << 30)) ] ||
+		die "$FILE is sparse ($blocks blocks)"
+}
+
+# attach_all: one device per driver and DIO mode, all on $FILE.
+attach_all() {
+	modprobe loop
+	insmod kernel/loopx.ko
+	TGT[raw]=$FILE
+	TGT[loop-dio]=$(losetup -f --show --direct-io=on "$FILE")
+	TGT[loop-buf]=$(losetup -f --show --direct-io=off "$FILE")
+	TGT[loopx-dio]=$(cli/loopx -f --show --direct-io=on "$FILE")
+	TGT[loopx-buf]=$(cli/loopx -f --show --direct-io=off "$FILE")
+}
+
+# What each target really is, for report.py: a loop device whose DIO
+# silently fell back to buffered would be compared with the wrong thing.
+describe_targets() {
+	local t d sys
+	for t in "${TARGETS[@]}"; do
+		d=${TGT[$t]}
+		echo "target.$t.path=$d"
+		[ -b "$d" ] || continue
+		sys=/sys/block/${d##*/}
+		echo "target.$t.dio=$(cat "$sys/loop/dio")"
+		echo "target.$t.lbs=$(cat "$sys/queue/logical_block_size")"
+		if [ -r "$sys/loop/dio_reason" ]; then
+			echo "target.$t.dio_reason=$(cat "$sys/loop/dio_reason")"
+		fi
+	done
+}
+
+write_meta() {
+	{
+		echo "guest.kernel=$(uname -r)"
+		echo "guest.mem_kib=$(awk '/^MemTotal/ {print $2}' /proc/meminfo)"
+		echo "guest.nproc=$(nproc)"
+		echo "fio=$(fio --version)"
+		echo "runtime=$RUNTIME"
+		echo "ramp=$RAMP"
+		echo "file.bytes=$(stat -c %s "$FILE")"
+		echo "loopx.version=$(cat /sys/module/loopx/version 2>/dev/null || cat VERSION)"
+		describe_targets
+	} >"$OUT/meta.env"
+}
+
+# run_fio JOB RW BS QD NJ DIRECT TARGET
+run_fio() {
+	local job=$1 rw=$2 bs=$3 qd=$4 nj=$5 direct=$6 t=$7
+	local -a args=(
+		--name="$job" --filename="${TGT[$t]}" --rw="$rw" --bs="$bs"
+		--iodepth="$qd" --numjobs="$nj" --direct="$direct"
+		--group_reporting --output-format=json --eta=never
+		--output="$OUT/fio/$job@$t.json"
+	)
+	if [ "$direct" = 1 ]; then
+		# Random offsets without fio's block map (cheaper, and
+		# revisiting blocks is fine), different each run.
+		args+=(--ioengine=libaio --time_based --runtime="$RUNTIME"
+		       --ramp_time="$RAMP" --norandommap --randrepeat=0)
+	else
+		# One cold pass over the file (caches were just dropped);
+		# time-based runs would wrap and read the page cache.  The
+		# runtime only caps a slow pass, whose reads are cold still.
+		# libaio is synchronous on the page cache: psync says so.
+		args+=(--ioengine=psync --size=1G --runtime="$RUNTIME")
+	fi
+	drop_caches
+	fio "${args[@]}"
+}
+
+run_jobs() {
+	local job rw bs qd nj direct n=0 total i t rot=0
+	local -a jobs
+	mapfile -t jobs < <(echo "$JOBS" | awk 'NF == 6' | grep -E "^($JOBS_RE)")
+	total=$((${#jobs[@]} * ${#TARGETS[@]}))
+	mkdir -p "$OUT/fio"
+	# Job by job, all targets back to back, so that the runs a ratio
+	# compares are minutes apart at most; the first target rotates so
+	# that none is always first after a job change.
+	for line in "${jobs[@]}"; do
+		read -r job rw bs qd nj direct <<<"$line"
+		for ((i = 0; i < ${#TARGETS[@]}; i++)); do
+			t=${TARGETS[(i + rot) % ${#TARGETS[@]}]}
+			n=$((n + 1))
+			log "[$n/$total] $job on $t"
+			run_fio "$job" "$rw" "$bs" "$qd" "$nj" "$direct" "$t"
+			# The run order, for the report's row order.
+			echo "$job $t" >>"$OUT/runs.txt"
+		done
+		rot=$((rot + 1))
+	done
+}
+
+detach_all() {
+	local t
+	for t in loop-dio loop-buf; do
+		losetup -d "${TGT[$t]}"
+	done
+	for t in loopx-dio loopx-buf; do
+		cli/loopx -d "${TGT[$t]}"
+	done
+}
+
+# cli_cycles TOOL N: N times "TOOL -f --show FILE; TOOL -d DEV"; prints
+# "N SECONDS".
+cli_cycles() {
+	local tool=$1 n=$2 i d t0
+	t0=$EPOCHREALTIME
+	for ((i = 0; i < n; i++)); do
+		d=$("$tool" -f --show "$FILE")
+		"$tool" -d "$d"
+	done
+	echo "$n $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {print b - a}')"
+}
+
+# Rounds alternate the drivers, so background load hits both alike;
+# report.py keeps each one's best round.
+run_cycles() {
+	local r
+	for ((r = 1; r <= ROUNDS; r++)); do
+		log "attach+detach round $r/$ROUNDS"
+		echo "ioctl loop $r $("$CYCLER" /dev/loop-control /dev/loop "$FILE" "$CYCLES")"
+		echo "ioctl loopx $r $("$CYCLER" /dev/loopx-control /dev/loopx "$FILE" "$CYCLES")"
+		echo "cli loop $r $(cli_cycles losetup "$CLI_CYCLES")"
+		echo "cli loopx $r $(cli_cycles cli/loopx "$CLI_CYCLES")"
+	done >"$OUT/attach.txt"
+}
+
+main() {
+	OUT=${1:?usage: bench/run.sh OUTDIR}
+	# It loads brd and loop and formats /dev/ram0: never on a real host.
+	[ "${LOOPX_VM:-}" = 1 ] || die "runs only in the test VM (bench/bench.sh)"
+	[ -x "$CYCLER" ] || die "$CYCLER missing (bench/bench.sh builds it)"
+	if [ ! -f kernel/loopx.ko ] || [ ! -x cli/loopx ]; then
+		die "run make all first"
+	fi
+	mkdir -p "$OUT"
+
+	log "setting up a 1 GiB file on ext4 on brd"
+	setup_file
+	attach_all
+	write_meta
+	cat "$OUT/meta.env"
+	run_jobs
+	detach_all
+	run_cycles
+	log "done"
+}
+
+# One line: bash has read all of it before main runs, so editing this file
+# during a run cannot make bash read a half-old line after main returns.
+main "$@"; exit

@@ -117,7 +117,7 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 }
 
 /* Scan the partition table; called with open_mutex held. */
-static void loopx_scan_partitions(struct loopx_device *lo)
+void loopx_scan_partitions(struct loopx_device *lo)
 {
 	int ret;
 
@@ -175,7 +175,10 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 	if (ret)
 		goto out_unlock;
 
-	/* one change uevent at the end, after the partitions exist */
+	/*
+	 * The disk's own uevents wait until the end (the partition scan sends
+	 * one too), so udev sees one change, after every partition's add.
+	 */
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
 	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
 	loopx_apply_config(lo, file, mode, config);
@@ -184,15 +187,15 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 	WRITE_ONCE(lo->state, LOOPX_BOUND);
 	/* the binding pins the module until it is undone */
 	__module_get(THIS_MODULE);
-	if (loopx_sysfs_add(lo))
-		pr_warn("%s: cannot create the loop sysfs directory\n",
-			disk->disk_name);
-	dev_set_uevent_suppress(disk_to_dev(disk), 0);
-
 	if (lo->flags & LO_FLAGS_PARTSCAN)
 		loopx_scan_partitions(lo);
 	else
 		clear_bit(GD_NEED_PART_SCAN, &disk->state);
+	/* loop/ tells tools the device is bound: only once it is complete */
+	if (loopx_sysfs_add(lo))
+		pr_warn("%s: cannot create the loop sysfs directory\n",
+			disk->disk_name);
+	dev_set_uevent_suppress(disk_to_dev(disk), 0);
 	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
 	loopx_unlock(lo);
 	mutex_unlock(&loopx_bind_mutex);

@@ -155,6 +155,7 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 int loopx_clear(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
+void loopx_scan_partitions(struct loopx_device *lo);
 
 /* settings.c */
 int loopx_set_status(struct loopx_device *lo, fmode_t mode,

@@ -109,12 +109,11 @@ int loopx_set_status(struct loopx_device *lo, fmode_t mode,
 		loopx_update_capacity(lo);
 	}
 	if (partscan) {
-		clear_bit(GD_SUPPRESS_PART_SCAN, &lo->disk->state);
-		ret = bdev_disk_changed(lo->disk, false);
-		if (ret)
-			pr_warn("%s: partition scan failed: %d\n",
-				lo->disk->disk_name, ret);
-		ret = 0;
+		/* as at bind time: the adds, then one change for the disk */
+		dev_set_uevent_suppress(disk_to_dev(lo->disk), 1);
+		loopx_scan_partitions(lo);
+		dev_set_uevent_suppress(disk_to_dev(lo->disk), 0);
+		kobject_uevent(&disk_to_dev(lo->disk)->kobj, KOBJ_CHANGE);
 	}
 out_unlock:
 	mutex_unlock(&lo->lock);

@@ -62,22 +62,21 @@ static void loopx_set_names(struct loopx_device *lo,
  *
  * Return: 0, -ENXIO if unbound, -EINVAL for unknown flags or an encryption
  * type, -EOVERFLOW for an offset or limit past a file position, -EBUSY if a
- * new offset or limit is asked for while the device is exclusively held.
+ * new offset or limit is asked for while the device is exclusively held
+ * (names and flags can change while it is mounted).
  */
 int loopx_set_status(struct loopx_device *lo, fmode_t mode,
 		     const struct loop_info64 *info)
 {
 	struct request_queue *q = lo->disk->queue;
-	bool resize, partscan;
+	bool resize, partscan, claimed = false;
 	u32 flags;
 	int ret;
 
 	ret = loopx_check_info(info);
 	if (ret)
 		return ret;
-	ret = loopx_claim(lo, mode);
-	if (ret)
-		return ret;
+again:
 	mutex_lock(&lo->disk->open_mutex);
 	mutex_lock(&lo->lock);
 	if (lo->state != LOOPX_BOUND) {
@@ -89,6 +88,19 @@ int loopx_set_status(struct loopx_device *lo, fmode_t mode,
 		goto out_unlock;
 	resize = lo->offset != info->lo_offset ||
 		 lo->sizelimit != info->lo_sizelimit;
+	/*
+	 * Only a change that moves data needs the claim, and claiming may
+	 * wait for another claimer: never with our locks held.
+	 */
+	if (resize && !claimed) {
+		mutex_unlock(&lo->lock);
+		mutex_unlock(&lo->disk->open_mutex);
+		ret = loopx_claim(lo, mode);
+		if (ret)
+			return ret;
+		claimed = true;
+		goto again;
+	}
 	partscan = (flags & LO_FLAGS_PARTSCAN) &&
 		   !(lo->flags & LO_FLAGS_PARTSCAN);
 
@@ -118,7 +130,8 @@ int loopx_set_status(struct loopx_device *lo, fmode_t mode,
 out_unlock:
 	mutex_unlock(&lo->lock);
 	mutex_unlock(&lo->disk->open_mutex);
-	loopx_unclaim(lo, mode);
+	if (claimed)
+		loopx_unclaim(lo, mode);
 	return ret;
 }
 

@@ -123,27 +123,24 @@ int loopx_check_config(const struct loop_config *config,
  * loopx_status_flags() - flags after a LOOP_SET_STATUS(64)
  * @old_flags: the device's flags now
  * @requested: lo_flags as passed by userspace
- * @new_flags: the resulting flags
  *
- * Tools read the status, edit it and write it back, so flags that cannot be
- * changed this way (read-only, direct I/O) are ignored as loop does; bits the
- * ABI does not define at all are refused.
+ * Tools read the status, edit it and write it back, and old ones carry bits
+ * that kernels dropped long ago, so everything but the settable flags is
+ * ignored here, exactly as loop does; LOOP_CONFIGURE is where unknown bits
+ * are refused.
  *
- * Return: 0 or -EINVAL for unknown bits.
+ * Return: the new flags.
  */
-int loopx_status_flags(__u32 old_flags, __u32 requested, __u32 *new_flags)
+__u32 loopx_status_flags(__u32 old_flags, __u32 requested)
 {
 	__u32 flags;
 
-	if (requested & ~LOOPX_KNOWN_FLAGS)
-		return -EINVAL;
 	flags = old_flags & ~LOOP_SET_STATUS_SETTABLE_FLAGS;
 	flags |= requested & LOOP_SET_STATUS_SETTABLE_FLAGS;
 	/* a partition scan cannot be undone by clearing the flag */
 	flags |= old_flags & LOOP_SET_STATUS_SETTABLE_FLAGS &
 		 ~LOOP_SET_STATUS_CLEARABLE_FLAGS;
-	*new_flags = flags;
-	return 0;
+	return flags;
 }
 
 /**

@@ -32,7 +32,7 @@ int loopx_check_block_size(unsigned int block_size, unsigned int max_size);
 int loopx_check_info(const struct loop_info64 *info);
 int loopx_check_config(const struct loop_config *config,
 		       unsigned int max_block_size);
-int loopx_status_flags(__u32 old_flags, __u32 requested, __u32 *new_flags);
+__u32 loopx_status_flags(__u32 old_flags, __u32 requested);
 void loopx_info_from_old(const struct loop_info *old, struct loop_info64 *info);
 int loopx_info_to_old(const struct loop_info64 *info, struct loop_info *old);
 bool loopx_dio_aligned(__u64 offset, unsigned int block_size,

@@ -60,8 +60,7 @@ static void loopx_set_names(struct loopx_device *lo,
  * @mode: how the caller opened the device
  * @info: the new status; read-only fields and unsettable flags are ignored
  *
- * Return: 0, -ENXIO if unbound, -EINVAL for unknown flags or an encryption
- * type, -EOVERFLOW for an offset or limit past a file position, -EBUSY if a
+ * Return: 0, -ENXIO if unbound, -EINVAL for an encryption type, -EOVERFLOW for an offset or limit past a file position, -EBUSY if a
  * new offset or limit is asked for while the device is exclusively held
  * (names and flags can change while it is mounted).
  */
@@ -83,9 +82,7 @@ again:
 		ret = -ENXIO;
 		goto out_unlock;
 	}
-	ret = loopx_status_flags(lo->flags, info->lo_flags, &flags);
-	if (ret)
-		goto out_unlock;
+	flags = loopx_status_flags(lo->flags, info->lo_flags);
 	resize = lo->offset != info->lo_offset ||
 		 lo->sizelimit != info->lo_sizelimit;
 	/*

@@ -60,9 +60,10 @@ static void loopx_set_names(struct loopx_device *lo,
  * @mode: how the caller opened the device
  * @info: the new status; read-only fields and unsettable flags are ignored
  *
- * Return: 0, -ENXIO if unbound, -EINVAL for an encryption type, -EOVERFLOW for an offset or limit past a file position, -EBUSY if a
- * new offset or limit is asked for while the device is exclusively held
- * (names and flags can change while it is mounted).
+ * Return: 0, -ENXIO if unbound, -EINVAL for an encryption type, -EOVERFLOW
+ * for an offset or limit past a file position, -EBUSY if a new offset or
+ * limit is asked for while the device is exclusively held (names and flags
+ * can change while it is mounted).
  */
 int loopx_set_status(struct loopx_device *lo, fmode_t mode,
 		     const struct loop_info64 *info)

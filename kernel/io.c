@@ -77,9 +77,17 @@ static void loopx_end_cmd(struct loopx_cmd *cmd, long ret)
 }
 
 /* kiocb completion; also called by the submitter when the I/O ended at once. */
+/* Give a request (back) to its hardware queue's worker. */
+static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd)
+{
+	if (llist_add(&cmd->node, &hq->cmds))
+		queue_work(hq->lo->wq, &hq->work);
+}
+
 static void loopx_rw_done(struct kiocb *iocb, long ret)
 {
 	struct loopx_cmd *cmd = container_of(iocb, struct loopx_cmd, iocb);
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
 
 	if (cmd->sb_write) {
 		struct super_block *sb = file_inode(iocb->ki_filp)->i_sb;
@@ -89,6 +97,21 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 		sb_end_write(sb);
 	}
 	kfree(cmd->bvec_alloc);
+	cmd->bvec_alloc = NULL;
+
+	/*
+	 * A filesystem writes what it can and returns the count; only the
+	 * next attempt says why it stopped (ENOSPC, EDQUOT, EFBIG), and that
+	 * is what the writer above must see, not a bare I/O error.
+	 */
+	if (req_op(rq) == REQ_OP_WRITE && ret > 0 &&
+	    cmd->done + ret < blk_rq_bytes(rq)) {
+		cmd->done += ret;
+		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd);
+		return;
+	}
+	if (ret >= 0)
+		ret += cmd->done;
 	loopx_end_cmd(cmd, ret);
 }
 
@@ -147,6 +170,9 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 		loopx_end_cmd(cmd, ret);
 		return;
 	}
+	/* what an earlier, short attempt already wrote */
+	iov_iter_advance(&iter, cmd->done);
+	pos += cmd->done;
 
 	/* not init_sync_kiocb(): O_APPEND on the backing file must not apply */
 	iocb->ki_filp = file;
@@ -278,8 +304,8 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 		loopx_put_inflight(lo, hq);
 		return BLK_STS_IOERR;
 	}
-	if (llist_add(&cmd->node, &hq->cmds))
-		queue_work(lo->wq, &hq->work);
+	cmd->done = 0;
+	loopx_queue_cmd(hq, cmd);
 	return BLK_STS_OK;
 }
 

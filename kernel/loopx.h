@@ -59,6 +59,7 @@ enum loopx_state {
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the
  *	file I/O ends; NULL when the bio's table or @inline_bvec serves
  * @inline_bvec: the bio_vecs of a small multi-bio request
+ * @done: bytes a short write already moved; the rest is retried
  * @sb_write: a write holds freeze protection of the backing superblock
  *
  * Once the file I/O has been submitted, @iocb's completion may end the
@@ -70,6 +71,7 @@ struct loopx_cmd {
 	long ret;
 	struct bio_vec *bvec_alloc;
 	struct bio_vec inline_bvec[LOOPX_INLINE_BVECS];
+	unsigned int done;
 	bool sb_write;
 };
 

@@ -95,8 +95,10 @@ else
 	vm_suite func-compat tests/func/run.sh --family compat $long
 	echo "# functional suite, stock loop (the yardstick)"
 	vm_suite func-loop tests/func/run.sh --family loop $long
-	echo "# stress and faults"
-	vm_suite stress tests/stress/run.sh $long
+	echo "# stress and faults (boots its own VMs)"
+	tests/stress/run.sh $long 2>&1 | tee "$logs/stress.log" |
+		grep -E '^(not )?ok |^#   [a-z]|passed, [0-9]+ failed|^vm: '
+	suite_counts "$logs/stress.log"
 fi
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Module parameters: by default 8 devices exist after loading; max_loop=3
+# gives exactly 3 (0..2); hw_queue_depth sets the tag count of the queue;
+# the values show in /sys/module/*/parameters; a queue depth of 1 still
+# completes fio's 16 parallel requests.  Reloads the driver.
+. "$(dirname "$0")/lib.sh"
+
+count() {
+	local s n=0
+	for s in /sys/block/"$PFX"[0-9]*; do
+		[ -e "$s" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+reload_driver
+eq "$(count)" 8 "devices after a default load"
+for i in 0 7; do
+	[ -b "$(dev $i)" ] || fail "$(dev $i) missing after a default load"
+done
+
+reload_driver max_loop=3
+eq "$(count)" 3 "devices with max_loop=3"
+eq "$(cat "/sys/module/$MODNAME/parameters/max_loop")" 3 "max_loop parameter"
+for i in 0 1 2; do
+	[ -b "$(dev $i)" ] || fail "$(dev $i) missing with max_loop=3"
+done
+
+# One tag only: every request waits for the previous one; nothing may
+# hang or get lost (fio with 16 in flight).
+reload_driver hw_queue_depth=1
+eq "$(sysattr "$(dev 0)" mq/0/nr_tags)" 1 "nr_tags with hw_queue_depth=1"
+f=$(mkimg 8M qd1)
+d=$(attach "$f")
+FIO_SIZE=8M fio_verify "$d" 1
+
+reload_driver hw_queue_depth=32
+eq "$(cat "/sys/module/$MODNAME/parameters/hw_queue_depth")" 32 "hw_queue_depth parameter"
+eq "$(sysattr "$(dev 0)" mq/0/nr_tags)" 32 "nr_tags with hw_queue_depth=32"
+f=$(mkrand 4)
+d=$(attach "$f")
+eq "$(sha_direct "$d")" "$(sha "$f")" "data with hw_queue_depth=32"
+pass

@@ -116,9 +116,16 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 	loopx_set_file_limits(lo);
 }
 
-/* Scan the partition table; called with open_mutex held. */
+/*
+ * Scan the partition table, with open_mutex held and the disk's uevents
+ * suppressed: the block layer then also holds back each partition's add
+ * (as it does for a disk being added), and this sends them once the table
+ * is complete. The caller sends the disk's one change afterwards.
+ */
 void loopx_scan_partitions(struct loopx_device *lo)
 {
+	struct block_device *part;
+	unsigned long idx;
 	int ret;
 
 	clear_bit(GD_SUPPRESS_PART_SCAN, &lo->disk->state);
@@ -126,6 +133,8 @@ void loopx_scan_partitions(struct loopx_device *lo)
 	if (ret)
 		pr_warn("%s: partition scan failed: %d\n",
 			lo->disk->disk_name, ret);
+	xa_for_each_start(&lo->disk->part_tbl, idx, part, 1)
+		kobject_uevent(bdev_kobj(part), KOBJ_ADD);
 }
 
 static void loopx_lock(struct loopx_device *lo)

@@ -296,17 +296,29 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 
 	blk_mq_start_request(rq);
 	if (!loopx_get_inflight(lo, hq))
-		return BLK_STS_IOERR;
+		goto out_no_medium;
 	/* counted in: the file stays until this request completes */
-	if (!lo->file ||
-	    /* the block layer lets writes through to a read-only disk */
-	    (op_is_write(req_op(rq)) && (lo->flags & LO_FLAGS_READ_ONLY))) {
+	if (!lo->file) {
+		loopx_put_inflight(lo, hq);
+		goto out_no_medium;
+	}
+	/* the block layer lets writes through to a read-only disk */
+	if (op_is_write(req_op(rq)) && (lo->flags & LO_FLAGS_READ_ONLY)) {
 		loopx_put_inflight(lo, hq);
 		return BLK_STS_IOERR;
 	}
 	cmd->done = 0;
 	loopx_queue_cmd(hq, cmd);
 	return BLK_STS_OK;
+
+out_no_medium:
+	/*
+	 * No file, or it is going: only a request that raced with the detach
+	 * (through a partition opened as it went) gets here. It fails, but an
+	 * empty drive is not a broken one: no error line in the kernel log.
+	 */
+	rq->rq_flags |= RQF_QUIET;
+	return BLK_STS_IOERR;
 }
 
 static unsigned int loopx_inflight(struct loopx_device *lo)

@@ -53,7 +53,7 @@ sparse:
 	@! grep -E 'warning|error' build/sparse.log
 
 shellcheck:
-	shellcheck -x scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
+	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
 		tests/vm/*.sh tests/stress/*.sh bench/*.sh
 
 unit:

@@ -39,7 +39,8 @@ $(TOOLS)/checkpatch.pl:
 
 # Kernel-style C everywhere: the module, the CLI, the test helpers.
 CSRC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) cli/*.[ch] \
-	  tests/unit/*.[ch] tests/helpers/*.c include/uapi/linux/*.h
+	  tests/unit/*.[ch] tests/helpers/*.c tests/stress/*.[ch] bench/*.c \
+	  include/uapi/linux/*.h
 
 checkpatch: $(TOOLS)/checkpatch.pl
 	perl $(TOOLS)/checkpatch.pl --no-tree --strict --show-types --terse \

@@ -80,6 +80,7 @@ clean:
 	-$(KMAKE) clean
 	$(MAKE) -C cli clean
 	$(MAKE) -C tests/helpers clean
+	$(MAKE) -C tests/stress clean
 	$(MAKE) -C tests/unit clean
 	rm -rf build
 

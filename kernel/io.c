@@ -3,14 +3,15 @@
  * The data path: blk-mq requests become reads, writes, fsync and fallocate
  * on the backing file.
  *
- * ->queue_rq only hands the request to its hardware queue's worker, because
- * file I/O may sleep. One worker per queue takes requests in arrival order,
- * many per wake-up, so sequential I/O stays sequential for the backing
- * file's read-ahead and a burst costs one context switch, not one per
- * request. The worker runs with memalloc_noio so that reclaim it triggers
- * cannot recurse into this device. Direct I/O completes through the
- * kiocb, possibly before the submitting call returns; buffered I/O completes
- * in the worker.
+ * ->queue_rq only hands the request on, because file I/O may sleep.
+ * Buffered requests go to their hardware queue's worker, which takes them in
+ * arrival order, many per wake-up, so sequential I/O stays sequential for
+ * the backing file's read-ahead and a burst costs one context switch, not
+ * one per request. Direct I/O requests each run in a work item of their own
+ * (see loopx_cmd_work()). Workers run with memalloc_noio so that reclaim
+ * they trigger cannot recurse into this device. Direct I/O completes through
+ * the kiocb, possibly before the submitting call returns; buffered I/O
+ * completes in the worker.
  */
 #include <linux/blk-mq.h>
 #include <linux/falloc.h>
@@ -76,7 +77,6 @@ static void loopx_end_cmd(struct loopx_cmd *cmd, long ret)
 	blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
 }
 
-/* kiocb completion; also called by the submitter when the I/O ended at once. */
 /* Give a request (back) to its hardware queue's worker. */
 static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd)
 {
@@ -84,6 +84,7 @@ static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd)
 		queue_work(hq->lo->wq, &hq->work);
 }
 
+/* kiocb completion; also called by the submitter when the I/O ended at once. */
 static void loopx_rw_done(struct kiocb *iocb, long ret)
 {
 	struct loopx_cmd *cmd = container_of(iocb, struct loopx_cmd, iocb);
@@ -270,6 +271,30 @@ static void loopx_work(struct work_struct *work)
 }
 
 /*
+ * A direct I/O request runs in a work item of its own. Where the backing
+ * device completes I/O while it is being submitted (a RAM disk, a cached
+ * device-mapper target), submitting is the copying itself, and a single
+ * worker per queue would turn a queue depth of 32 into a queue depth of one.
+ * Requests carry no order among themselves, so nothing is lost by running
+ * them side by side; buffered I/O keeps the ordered worker, for the page
+ * cache's read-ahead.
+ */
+static void loopx_cmd_work(struct work_struct *work)
+{
+	struct loopx_cmd *cmd = container_of(work, struct loopx_cmd, work);
+	unsigned int noio = memalloc_noio_save();
+
+	loopx_handle_cmd(cmd);
+	memalloc_noio_restore(noio);
+}
+
+static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
+{
+	return lo->use_dio &&
+	       (req_op(rq) == REQ_OP_READ || req_op(rq) == REQ_OP_WRITE);
+}
+
+/*
  * Count the request in, unless the device is being unbound: the barrier
  * pairs with the one in loopx_drain(), so either the drain sees this request
  * or this request sees the drain.
@@ -308,7 +333,10 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;
 	}
 	cmd->done = 0;
-	loopx_queue_cmd(hq, cmd);
+	if (loopx_runs_alone(lo, rq))
+		queue_work(lo->wq, &cmd->work);
+	else
+		loopx_queue_cmd(hq, cmd);
 	return BLK_STS_OK;
 
 out_no_medium:
@@ -351,6 +379,15 @@ void loopx_drain(struct loopx_device *lo)
 	wait_event(lo->drain_wq, !loopx_inflight(lo));
 }
 
+static int loopx_init_request(struct blk_mq_tag_set *set, struct request *rq,
+			      unsigned int hctx_idx, unsigned int numa_node)
+{
+	struct loopx_cmd *cmd = blk_mq_rq_to_pdu(rq);
+
+	INIT_WORK(&cmd->work, loopx_cmd_work);
+	return 0;
+}
+
 static int loopx_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 			   unsigned int hctx_idx)
 {
@@ -378,6 +415,7 @@ static void loopx_exit_hctx(struct blk_mq_hw_ctx *hctx, unsigned int hctx_idx)
 const struct blk_mq_ops loopx_mq_ops = {
 	.queue_rq	= loopx_queue_rq,
 	.complete	= loopx_complete_rq,
+	.init_request	= loopx_init_request,
 	.init_hctx	= loopx_init_hctx,
 	.exit_hctx	= loopx_exit_hctx,
 };

@@ -54,6 +54,7 @@ enum loopx_state {
 /**
  * struct loopx_cmd - per-request state, lives in the request's PDU
  * @node: on its hardware queue's list of requests for the worker
+ * @work: runs a direct I/O request on its own, beside the others
  * @iocb: the file I/O in flight; completes the request when it ends
  * @ret: result of the file operation, read by ->complete
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the
@@ -67,6 +68,7 @@ enum loopx_state {
  */
 struct loopx_cmd {
 	struct llist_node node;
+	struct work_struct work;
 	struct kiocb iocb;
 	long ret;
 	struct bio_vec *bvec_alloc;

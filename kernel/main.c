@@ -90,6 +90,18 @@ static void loopx_release_index(int index)
 	mutex_unlock(&loopx_ctl_mutex);
 }
 
+/*
+ * How many of a device's work items may run at once. Every direct I/O
+ * request is a work item of its own (io.c), and on an unbound workqueue each
+ * would get a kworker to itself: a queue depth of 32 would be 32 threads
+ * taking turns on a few CPUs. Two per CPU cover the queues' ordered workers
+ * and keep every CPU submitting; the rest wait, cheaply, in the workqueue.
+ */
+static int loopx_wq_max_active(void)
+{
+	return min_t(int, 2 * num_possible_cpus(), WQ_UNBOUND_MAX_ACTIVE);
+}
+
 static void loopx_init_tag_set(struct loopx_device *lo)
 {
 	struct blk_mq_tag_set *set = &lo->tag_set;
@@ -159,7 +171,8 @@ int loopx_dev_add(int index)
 	}
 	lo->disk = disk;
 	lo->wq = alloc_workqueue("%s%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
-				 WQ_FREEZABLE, 0, loopx_prefix(), lo->index);
+				 WQ_FREEZABLE, loopx_wq_max_active(),
+				 loopx_prefix(), lo->index);
 	if (!lo->wq) {
 		ret = -ENOMEM;
 		goto out_put_disk;

@@ -218,6 +218,26 @@ out_unlock:
 }
 
 /*
+ * Whoever looked a partition up just before it is deleted still holds its
+ * block_device and, once open_mutex is free, would open it: a partition of a
+ * disk with no medium, which fails every read and, while it stays open, makes
+ * the next binding's partition scan fail with EBUSY. The block layer refuses
+ * to open a partition whose size is zero, so that is what they all get.
+ */
+static void loopx_shrink_partitions(struct gendisk *disk)
+{
+	struct block_device *part;
+	unsigned long idx;
+
+	xa_for_each_start(&disk->part_tbl, idx, part, 1) {
+		spin_lock(&part->bd_size_lock);
+		part->bd_nr_sectors = 0;
+		i_size_write(part->bd_inode, 0);
+		spin_unlock(&part->bd_size_lock);
+	}
+}
+
+/*
  * Undo a binding: called with open_mutex and lo->lock held and the state
  * already LOOPX_RUNDOWN. Dirty data is written back and in-flight I/O drained
  * before the file goes. Returns the file, for the caller to fput() once the
@@ -259,6 +279,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	/* a new diskseq tells udev and systemd this is not the old medium */
 	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
 	dev_set_uevent_suppress(disk_to_dev(disk), 0);
+	loopx_shrink_partitions(disk);
 	ret = bdev_disk_changed(disk, false);
 	if (ret)
 		pr_warn("%s: cannot drop partitions: %d\n", disk->disk_name, ret);

@@ -86,11 +86,14 @@ static bool loopx_file_writable(struct file *file)
  * request can reach the queue and the limits may change without a freeze.
  */
 static void loopx_apply_config(struct loopx_device *lo, struct file *file,
-			       fmode_t mode, const struct loop_config *config)
+			       fmode_t mode, const struct loop_config *config,
+			       u32 xflags)
 {
 	const struct loop_info64 *info = &config->info;
 	u32 flags = info->lo_flags;
-	bool want_dio = (flags & LO_FLAGS_DIRECT_IO) || loopx_dio_default;
+	bool buffered = xflags & LOOPX_CONFIG_BUFFERED;
+	bool want_dio = !buffered &&
+			((flags & LO_FLAGS_DIRECT_IO) || loopx_dio_default);
 
 	if (loopx_max_part)
 		flags |= LO_FLAGS_PARTSCAN;
@@ -112,7 +115,8 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 	loopx_probe_backing(lo, file);
 	loopx_set_block_limits(lo, config->block_size ?:
 			       loopx_default_block_size(lo, want_dio));
-	loopx_apply_dio(lo, want_dio, "off by module parameter direct_io");
+	loopx_apply_dio(lo, want_dio, buffered ? "off as asked by the binder" :
+				      "off by module parameter direct_io");
 	loopx_set_file_limits(lo);
 }
 
@@ -155,13 +159,14 @@ static void loopx_unlock(struct loopx_device *lo)
  * @mode: how the caller opened the device; read-only forces a read-only
  *	binding
  * @config: what to bind; LOOP_SET_FD passes one with only the fd set
+ * @xflags: LOOPX_CONFIG_* flags of LOOPX_CTL_CONFIGURE, else 0
  *
  * Return: 0, -EBADF for a bad fd or a file that would stack the device on
  * itself, -EINVAL for a file that is neither regular nor a block device or an
  * invalid configuration, -EBUSY if the device is already bound.
  */
 int loopx_configure(struct loopx_device *lo, fmode_t mode,
-		    const struct loop_config *config)
+		    const struct loop_config *config, u32 xflags)
 {
 	struct gendisk *disk = lo->disk;
 	struct file *file;
@@ -190,7 +195,7 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 	 */
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
 	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
-	loopx_apply_config(lo, file, mode, config);
+	loopx_apply_config(lo, file, mode, config, xflags);
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
 	set_capacity(disk, loopx_file_sectors(lo, file));
 	WRITE_ONCE(lo->state, LOOPX_BOUND);

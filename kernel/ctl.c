@@ -1,14 +1,57 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The control node: /dev/loopx-control (native) or /dev/loop-control
- * (compat), answering LOOP_CTL_ADD, LOOP_CTL_REMOVE and LOOP_CTL_GET_FREE.
+ * (compat), answering LOOP_CTL_ADD, LOOP_CTL_REMOVE and LOOP_CTL_GET_FREE,
+ * and loopx's LOOPX_CTL_CONFIGURE.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compat.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/uaccess.h>
 
 #include "loopx.h"
+
+/*
+ * Bind a device without opening it; see struct loopx_ctl_config. With no
+ * index asked for, another binder may still take the free device first;
+ * then the next one is tried, so the caller never sees that race.
+ */
+static int loopx_ctl_configure(struct file *file,
+			       struct loopx_ctl_config __user *argp)
+{
+	/* the control node's open mode stands for the device's */
+	fmode_t mode = FMODE_READ | (file->f_mode & FMODE_WRITE);
+	struct loopx_ctl_config req;
+	struct loopx_device *lo;
+	int tries, ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL) ||
+	    req.__reserved[0] || req.__reserved[1])
+		return -EINVAL;
+
+	for (tries = 0; tries < 16; tries++) {
+		lo = loopx_dev_hold(req.index);
+		if (IS_ERR(lo))
+			return PTR_ERR(lo);
+		ret = loopx_configure(lo, mode, &req.config, req.flags);
+		if (!ret)
+			ret = lo->index;
+		loopx_dev_unhold(lo);
+		if (ret != -EBUSY || req.index >= 0)
+			break;
+	}
+	/*
+	 * The index is the return value as well: if it cannot be copied out,
+	 * failing would leave a bound device that nobody knows about.
+	 */
+	if (ret >= 0 && put_user(ret, &argp->index))
+		pr_debug("LOOPX_CTL_CONFIGURE: cannot write the index back\n");
+	return ret;
+}
 
 static long loopx_ctl_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
@@ -17,6 +60,8 @@ static long loopx_ctl_ioctl(struct file *file, unsigned int cmd,
 	int index = (int)arg;
 
 	switch (cmd) {
+	case LOOPX_CTL_CONFIGURE:
+		return loopx_ctl_configure(file, (void __user *)arg);
 	case LOOP_CTL_ADD:
 		return loopx_dev_add(index < 0 ? -1 : index);
 	case LOOP_CTL_REMOVE:
@@ -28,11 +73,24 @@ static long loopx_ctl_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+#ifdef CONFIG_COMPAT
+/* the layout is the same for 32-bit callers; only the pointer differs */
+static long loopx_ctl_compat_ioctl(struct file *file, unsigned int cmd,
+				   unsigned long arg)
+{
+	if (cmd == LOOPX_CTL_CONFIGURE)
+		arg = (unsigned long)compat_ptr(arg);
+	return loopx_ctl_ioctl(file, cmd, arg);
+}
+#else
+#define loopx_ctl_compat_ioctl NULL
+#endif
+
 static const struct file_operations loopx_ctl_fops = {
 	.owner		= THIS_MODULE,
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= loopx_ctl_ioctl,
-	.compat_ioctl	= loopx_ctl_ioctl,
+	.compat_ioctl	= loopx_ctl_compat_ioctl,
 	.llseek		= noop_llseek,
 };
 

@@ -27,7 +27,7 @@ static int loopx_ioctl_set_fd(struct loopx_device *lo, fmode_t mode,
 	if (arg > UINT_MAX)
 		return -EBADF;
 	config.fd = arg;
-	return loopx_configure(lo, mode, &config);
+	return loopx_configure(lo, mode, &config, 0);
 }
 
 static int loopx_ioctl_configure(struct loopx_device *lo, fmode_t mode,
@@ -37,7 +37,7 @@ static int loopx_ioctl_configure(struct loopx_device *lo, fmode_t mode,
 
 	if (copy_from_user(&config, argp, sizeof(config)))
 		return -EFAULT;
-	return loopx_configure(lo, mode, &config);
+	return loopx_configure(lo, mode, &config, 0);
 }
 
 static int loopx_ioctl_set_status_old(struct loopx_device *lo, fmode_t mode,

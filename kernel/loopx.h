@@ -114,6 +114,7 @@ struct loopx_device {
 	struct mutex lock;		/* state, open count, configuration */
 	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
 	unsigned int open_count;	/* lo->lock */
+	unsigned int holds;		/* lo->lock; see loopx_dev_hold() */
 	wait_queue_head_t release_wq;	/* woken at every close */
 	bool draining;			/* unbinding: refuse new requests */
 	wait_queue_head_t drain_wq;	/* woken as requests complete */
@@ -144,6 +145,8 @@ extern int loopx_part_shift;
 int loopx_dev_add(int index);
 int loopx_dev_remove(int index);
 int loopx_dev_get_free(void);
+struct loopx_device *loopx_dev_hold(int index);
+void loopx_dev_unhold(struct loopx_device *lo);
 bool loopx_is_loopx_bdev(struct block_device *bdev);
 
 /* ctl.c */
@@ -155,7 +158,7 @@ int loopx_open(struct block_device *bdev, fmode_t mode);
 void loopx_release(struct gendisk *disk, fmode_t mode);
 void loopx_free_disk(struct gendisk *disk);
 int loopx_configure(struct loopx_device *lo, fmode_t mode,
-		    const struct loop_config *config);
+		    const struct loop_config *config, u32 xflags);
 int loopx_clear(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd);

@@ -223,7 +223,7 @@ static int loopx_dev_claim_for_removal(struct loopx_device *lo)
 	int ret = 0;
 
 	mutex_lock(&lo->lock);
-	if (lo->state != LOOPX_UNBOUND || lo->open_count)
+	if (lo->state != LOOPX_UNBOUND || lo->open_count || lo->holds)
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(lo->state, LOOPX_DELETING);
@@ -278,6 +278,76 @@ int loopx_dev_get_free(void)
 	}
 	mutex_unlock(&loopx_ctl_mutex);
 	return loopx_dev_add(-1);
+}
+
+/* An unbound device, or NULL; loopx_ctl_mutex held. */
+static struct loopx_device *loopx_find_unbound(void)
+{
+	struct loopx_device *lo;
+	int id;
+
+	idr_for_each_entry(&loopx_idr, lo, id)
+		if (READ_ONCE(lo->state) == LOOPX_UNBOUND)
+			return lo;
+	return NULL;
+}
+
+/* Hold @lo unless it is on its way out; loopx_ctl_mutex held. */
+static bool loopx_try_hold(struct loopx_device *lo)
+{
+	bool held;
+
+	mutex_lock(&lo->lock);
+	held = lo->state != LOOPX_DELETING;
+	if (held)
+		lo->holds++;
+	mutex_unlock(&lo->lock);
+	return held;
+}
+
+/**
+ * loopx_dev_hold() - find a device and keep it from being removed
+ * @index: the device, or -1 for any unbound one; created if there is none
+ *
+ * For work on a device that nobody has open, such as binding it from the
+ * control node: LOOP_CTL_REMOVE refuses a held device with -EBUSY, as it
+ * refuses an open one. Release with loopx_dev_unhold().
+ *
+ * Return: the device, or an ERR_PTR: -EINVAL for an index out of range,
+ * -ENOMEM, or -EBUSY if devices keep vanishing under the search.
+ */
+struct loopx_device *loopx_dev_hold(int index)
+{
+	struct loopx_device *lo;
+	int tries, ret;
+
+	/* each miss creates a device, which a remover may take at once */
+	for (tries = 0; tries < 8; tries++) {
+		mutex_lock(&loopx_ctl_mutex);
+		lo = index < 0 ? loopx_find_unbound() :
+				 idr_find(&loopx_idr, index);
+		if (lo && !loopx_try_hold(lo))
+			lo = NULL;
+		mutex_unlock(&loopx_ctl_mutex);
+		if (lo)
+			return lo;
+		ret = loopx_dev_add(index);
+		/* -EEXIST: added by someone else meanwhile, look again */
+		if (ret < 0 && ret != -EEXIST)
+			return ERR_PTR(ret);
+	}
+	return ERR_PTR(-EBUSY);
+}
+
+/**
+ * loopx_dev_unhold() - undo loopx_dev_hold()
+ * @lo: the device
+ */
+void loopx_dev_unhold(struct loopx_device *lo)
+{
+	mutex_lock(&lo->lock);
+	lo->holds--;
+	mutex_unlock(&lo->lock);
 }
 
 /**

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "actions.h"
+#include "../include/uapi/linux/loopx.h"
 #include "devices.h"
 #include "msg.h"
 #include "ops.h"
@@ -207,13 +208,44 @@ static int bind_device(const char *devarg, const struct loop_config *cfg,
 	return -1;
 }
 
+/*
+ * The classic way: open the device node and LOOP_CONFIGURE it. Closing a
+ * node opened for writing makes udev re-read the partition table, so the
+ * partitions just scanned vanish and come back; the control node's
+ * LOOPX_CTL_CONFIGURE (dev_ctl_bind()) avoids that where loopx offers it.
+ */
+static int attach_by_node(const struct lx_opts *o, const char *devarg,
+			  const struct loop_config *cfg, int ro,
+			  struct lx_dev *dev)
+{
+	int dfd, ret;
+
+	dfd = bind_device(devarg, cfg, ro, dev);
+	if (dfd < 0)
+		return -1;
+
+	if (o->set_dio && !o->dio_on) {
+		ret = force_dio_off(dfd);
+		if (ret) {
+			/* half a setup is worse than none */
+			lx_err(dev->path, "cannot disable direct I/O", ret);
+			ops_clr_fd(dfd);
+			ops_close(dfd);
+			return -1;
+		}
+	}
+	ops_close(dfd);
+	return 0;
+}
+
 int act_attach(const struct lx_opts *o, const char *devarg,
 	       const char *file)
 {
+	unsigned int xflags = 0;
 	struct loop_config cfg;
 	struct lx_dev dev;
 	struct stat st;
-	int ffd, dfd, ret, ro = o->read_only;
+	int ffd, ret, ro = o->read_only;
 
 	ffd = open_backing(file, &ro);
 	if (ffd < 0) {
@@ -226,23 +258,19 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 		return 1;
 	}
 	fill_config(&cfg, o, ffd, ro, file);
+	if (o->set_dio && !o->dio_on)
+		xflags |= LOOPX_CONFIG_BUFFERED;
 
-	dfd = bind_device(devarg, &cfg, ro, &dev);
+	ret = dev_ctl_bind(devarg, &cfg, ro, xflags, &dev);
+	if (ret == -ENOTTY)
+		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
+	else if (ret)
+		lx_err(devarg ? dev.path : NULL, "cannot set up", ret);
+	else if (!devarg)
+		lx_note("%s: found free device", dev.path);
 	ops_close(ffd);
-	if (dfd < 0)
+	if (ret)
 		return 1;
-
-	if (o->set_dio && !o->dio_on) {
-		ret = force_dio_off(dfd);
-		if (ret) {
-			/* half a setup is worse than none */
-			lx_err(dev.path, "cannot disable direct I/O", ret);
-			ops_clr_fd(dfd);
-			ops_close(dfd);
-			return 1;
-		}
-	}
-	ops_close(dfd);
 
 	lx_note("%s: attached %s (offset %llu, sizelimit %llu, flags 0x%x, sector size %u)",
 		dev.path, cfg.info.lo_file_name,

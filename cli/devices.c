@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,21 +63,10 @@ static void sleep_ms(long ms)
 		;
 }
 
-int dev_find_free(struct lx_dev *dev)
+/* Name @dev after device @idx of @family and wait for its node. */
+static int dev_from_index(enum lx_family family, int idx, struct lx_dev *dev)
 {
-	enum lx_family family;
-	const char *ctl = dev_control_path(&family);
-	int fd, idx, waited;
-
-	if (!ctl)
-		return -ENOENT;
-	fd = ops_open(ctl, O_RDWR);
-	if (fd < 0)
-		return fd;
-	idx = ops_ctl_get_free(fd);
-	ops_close(fd);
-	if (idx < 0)
-		return idx;
+	int waited;
 
 	snprintf(dev->name, sizeof(dev->name), "%s%d",
 		 family_prefix[family], idx);
@@ -89,6 +79,71 @@ int dev_find_free(struct lx_dev *dev)
 		sleep_ms(NODE_POLL_MS);
 	}
 	return 0;
+}
+
+int dev_find_free(struct lx_dev *dev)
+{
+	enum lx_family family;
+	const char *ctl = dev_control_path(&family);
+	int fd, idx;
+
+	if (!ctl)
+		return -ENOENT;
+	fd = ops_open(ctl, O_RDWR);
+	if (fd < 0)
+		return fd;
+	idx = ops_ctl_get_free(fd);
+	ops_close(fd);
+	if (idx < 0)
+		return idx;
+	return dev_from_index(family, idx, dev);
+}
+
+/* Is loopx behind the control node of @family, or stock loop? */
+static int ctl_is_loopx(enum lx_family family)
+{
+	char val[4] = "";
+	FILE *f;
+
+	if (family == LX_FAMILY_LOOPX)
+		return 1;
+	f = fopen("/sys/module/loopx/parameters/compat", "r");
+	if (!f)
+		return 0;
+	if (!fgets(val, sizeof(val), f))
+		val[0] = '\0';
+	fclose(f);
+	return val[0] == 'Y';
+}
+
+int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,
+		 unsigned int flags, struct lx_dev *dev)
+{
+	enum lx_family family, want;
+	const char *ctl = dev_control_path(&family);
+	unsigned int idx;
+	int index = -1;
+	int fd, ret;
+
+	if (!ctl || !ctl_is_loopx(family))
+		return -ENOTTY;
+	if (devarg) {
+		dev_from_arg(devarg, dev);
+		if (parse_devname(dev->name, &want, &idx) || want != family ||
+		    idx > INT_MAX)
+			return -ENOTTY;
+		index = (int)idx;
+	}
+	/* the control node's open mode stands for the device's */
+	fd = ops_open(ctl, ro ? O_RDONLY : O_RDWR);
+	if (fd < 0)
+		return -ENOTTY;
+	/* a loopx from before LOOPX_CTL_CONFIGURE answers ENOTTY */
+	ret = ops_ctl_configure(fd, index, flags, cfg);
+	ops_close(fd);
+	if (ret < 0)
+		return ret;
+	return dev_from_index(family, ret, dev);
 }
 
 /* Find the /sys/block name of block device node @path, if it is one. */

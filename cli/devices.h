@@ -47,6 +47,16 @@ const char *dev_control_path(enum lx_family *family);
  */
 int dev_find_free(struct lx_dev *dev);
 
+/*
+ * Bind @cfg through the control node (LOOPX_CTL_CONFIGURE) to @devarg, or
+ * to any free device when it is NULL, without opening the device node, and
+ * fill @dev.  @flags are LOOPX_CONFIG_*.  Returns 0, -ENOTTY when that is
+ * not possible here (stock loop, an older loopx, a device of the other
+ * family), or the -errno of the binding.
+ */
+int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,
+		 unsigned int flags, struct lx_dev *dev);
+
 /* Turn "/dev/loopx3", "/dev/loop3" or "loopx3" into an lx_dev. */
 void dev_from_arg(const char *arg, struct lx_dev *dev);
 

@@ -34,6 +34,18 @@ int ops_ctl_get_free(int ctlfd)
 	return ret_errno(ioctl(ctlfd, LOOP_CTL_GET_FREE));
 }
 
+int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
+		      const struct loop_config *cfg)
+{
+	struct loopx_ctl_config req;
+
+	memset(&req, 0, sizeof(req));
+	req.index = index;
+	req.flags = flags;
+	req.config = *cfg;
+	return ret_errno(ioctl(ctlfd, LOOPX_CTL_CONFIGURE, &req));
+}
+
 int ops_configure(int devfd, const struct loop_config *cfg)
 {
 	return ret_errno(ioctl(devfd, LOOP_CONFIGURE, cfg));

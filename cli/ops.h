@@ -13,6 +13,9 @@ int ops_open(const char *path, int flags);
 void ops_close(int fd);
 
 int ops_ctl_get_free(int ctlfd);
+/* LOOPX_CTL_CONFIGURE: binds @index (-1: any free one), returns the index. */
+int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
+		      const struct loop_config *cfg);
 
 int ops_configure(int devfd, const struct loop_config *cfg);
 int ops_set_fd(int devfd, int filefd);

@@ -15,7 +15,7 @@ pkgs=(
 	# the initramfs and for modules should Debian start compressing them
 	qemu-system-x86 busybox-static cpio kmod gzip xz-utils zstd
 	# tools the tests and the demo run inside the guest (shared host root)
-	fio xfsprogs fdisk e2fsprogs util-linux mount procps
+	fio xfsprogs fdisk e2fsprogs util-linux mount procps strace
 	# the stress suite: a real udevd, dm-error/dm-flakey, nfsd over
 	# loopback, 32-bit helpers for the compat ioctls
 	udev dmsetup nfs-kernel-server lib32gcc-s1

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/loop.h>
+#include <linux/loopx.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct opts {
 	__u32 encrypt_type;
 	__u32 key_size;
 	int reserved_nonzero;
+	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
 	const char *name;
 	const char *crypt_name;
 };
@@ -95,6 +97,7 @@ static void help(void)
 	      "  change-fd DEV FILE [--file-rw]\n"
 	      "  set-dio DEV 0|1 | set-block-size DEV N\n"
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
+	      "  ctl-configure N FILE [--buffered] [--dev-ro] (N -1: any)\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
 	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n",
 	      stderr);
@@ -188,6 +191,8 @@ static void set_bool_opt(struct opts *o, const char *opt)
 		o->raw = 1;
 	else if (!strcmp(opt, "--dev-ro"))
 		o->dev_ro = 1;
+	else if (!strcmp(opt, "--buffered"))
+		o->buffered = 1;
 	else if (!strcmp(opt, "--file-ro"))
 		o->file_ro = 1;
 	else if (!strcmp(opt, "--file-rw"))
@@ -605,6 +610,49 @@ static int ctl_ioctl(unsigned long cmd, long arg)
 	return 0;
 }
 
+/*
+ * ctl-configure INDEX FILE: LOOPX_CTL_CONFIGURE on the control node, opened
+ * read-only with --dev-ro (the device then binds read-only); INDEX -1 asks
+ * for any free device. Prints "ok N" with the index the ioctl returned.
+ */
+static int cmd_ctl_configure(struct opts *o)
+{
+	struct loopx_ctl_config req;
+	const char *file = backing_arg(o);
+	int ctl, fd, ret;
+
+	ctl = open(control_path(), (o->dev_ro ? O_RDONLY : O_RDWR) |
+		   O_CLOEXEC);
+	if (ctl < 0)
+		return fail_open(errno);
+	fd = backing_fd(o, file, 0);
+	if (fd < 0 && !o->have_fd)
+		return fail_open(errno);
+
+	memset(&req, 0, sizeof(req));
+	req.index = (int)parse_long(o->pos[0]);
+	req.flags = o->buffered ? LOOPX_CONFIG_BUFFERED : 0;
+	if (o->reserved_nonzero)
+		req.__reserved[1] = 1;
+	req.config.fd = fd;
+	req.config.block_size = o->block_size;
+	req.config.info.lo_offset = o->offset;
+	req.config.info.lo_sizelimit = o->sizelimit;
+	req.config.info.lo_flags = o->flags;
+	if (o->name)
+		copy_name(req.config.info.lo_file_name, o->name);
+
+	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
+	if (ret < 0)
+		return fail(errno);
+	if (req.index != ret) {
+		printf("index %d but returned %d\n", req.index, ret);
+		return 1;
+	}
+	printf("ok %d\n", ret);
+	return 0;
+}
+
 static int cmd_ctl_add(struct opts *o)
 {
 	need_pos(o, 1);
@@ -713,6 +761,7 @@ static const struct {
 	{ "ctl-add", cmd_ctl_add },
 	{ "ctl-remove", cmd_ctl_remove },
 	{ "ctl-get-free", cmd_ctl_get_free },
+	{ "ctl-configure", cmd_ctl_configure },
 	{ "hold", cmd_hold },
 	{ "raw", cmd_raw },
 };

@@ -57,7 +57,7 @@ done
 
 d=$(dev 0)
 out=$("$ST/partscan" "$d" "$img" "$rounds" "${parts[@]}" --readers 4 \
-	--dwell 100) || true
+	--dwell 100 --ctl "$CTL") || true
 echo "$out"
 line=$(grep '^partscan:' <<<"$out") || fail "partscan printed no counters"
 add_counts "$line"

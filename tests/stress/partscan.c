@@ -4,10 +4,14 @@
  * while other threads open, read and close the disk and its partitions.
  *
  *   partscan DEV IMAGE ROUNDS START:SIZE... [--readers N] [--dwell MS]
+ *            [--ctl CONTROL]
  *
  * START:SIZE are the partitions the image holds, in sectors (sfdisk -d).
  * Every round:
- *   1. LOOP_CONFIGURE with PARTSCAN on a read-write open of DEV. Right when
+ *   1. LOOP_CONFIGURE with PARTSCAN on a read-write open of DEV, or with
+ *      --ctl, LOOPX_CTL_CONFIGURE on the control node, which leaves the
+ *      device node alone (closing it after a read-write open makes udev
+ *      re-read the partition table: the partitions flap). Right when
  *      it returns, each partition node and its sysfs directory must exist
  *      with the right dev_t, start and size, and nothing beyond the last.
  *   2. While bound, a watcher thread keeps checking that the partitions stay
@@ -55,7 +59,8 @@ struct uev {
 };
 
 static struct {
-	const char *dev, *image;
+	const char *dev, *image, *ctl;
+	int index;		/* of DEV, for --ctl */
 	char name[64];
 	int nparts;
 	unsigned long long start[MAXP + 1], size[MAXP + 1];	/* sectors */
@@ -528,30 +533,57 @@ static void *watch_thread(void *arg)
 
 /* --- rounds ------------------------------------------------------------- */
 
+/* Bind through the device node, or through the control node with --ctl. */
+static int bind_image(int ffd, int *dfd)
+{
+	struct loopx_ctl_config req;
+	int fd, ret;
+
+	memset(&req, 0, sizeof(req));
+	req.config.fd = ffd;
+	req.config.info.lo_flags = LO_FLAGS_PARTSCAN;
+	*dfd = -1;
+	if (!g.ctl) {
+		*dfd = open(g.dev, O_RDWR | O_CLOEXEC);
+		if (*dfd < 0)
+			die("open %s: %s", g.dev, strerror(errno));
+		return ioctl(*dfd, LOOP_CONFIGURE, &req.config);
+	}
+	fd = open(g.ctl, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		die("open %s: %s", g.ctl, strerror(errno));
+	req.index = g.index;
+	ret = ioctl(fd, LOOPX_CTL_CONFIGURE, &req);
+	close(fd);
+	if (ret >= 0 && (ret != g.index || req.index != g.index))
+		die("LOOPX_CTL_CONFIGURE bound %d (index %d), not %d", ret,
+		    req.index, g.index);
+	return ret < 0 ? -1 : 0;
+}
+
 static int configure(int round)
 {
-	struct loop_config cfg;
 	int dfd, ffd, bad;
 
-	dfd = open(g.dev, O_RDWR | O_CLOEXEC);
 	ffd = open(g.image, O_RDWR | O_CLOEXEC);
-	if (dfd < 0 || ffd < 0)
-		die("open %s or %s: %s", g.dev, g.image, strerror(errno));
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.fd = ffd;
-	cfg.info.lo_flags = LO_FLAGS_PARTSCAN;
-	if (ioctl(dfd, LOOP_CONFIGURE, &cfg)) {
+	if (ffd < 0)
+		die("open %s: %s", g.image, strerror(errno));
+	if (bind_image(ffd, &dfd)) {
 		atomic_fetch_add(&c_cfg_fail, 1);
-		report(6, "round %d: LOOP_CONFIGURE: %s", round, errname(errno));
+		report(6, "round %d: %s: %s", round,
+		       g.ctl ? "LOOPX_CTL_CONFIGURE" : "LOOP_CONFIGURE",
+		       errname(errno));
 		close(ffd);
-		close(dfd);
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
 	}
 	close(ffd);
 	/* the promise: the nodes exist when the ioctl returns */
 	bad = check_present(round);
 	atomic_fetch_add(&c_missing, bad);
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
 	return 0;
 }
 
@@ -619,7 +651,8 @@ int main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 5)
-		die("usage: partscan DEV IMAGE ROUNDS START:SIZE... [--readers N] [--dwell MS]");
+		die("usage: partscan DEV IMAGE ROUNDS START:SIZE... %s",
+		    "[--readers N] [--dwell MS] [--ctl CONTROL]");
 	g.dev = argv[1];
 	g.image = argv[2];
 	rounds = parse_ul(argv[3]);
@@ -628,6 +661,8 @@ int main(int argc, char **argv)
 			nreaders = parse_ul(argv[++i]);
 		} else if (!strcmp(argv[i], "--dwell") && i + 1 < argc) {
 			dwell = parse_ul(argv[++i]);
+		} else if (!strcmp(argv[i], "--ctl") && i + 1 < argc) {
+			g.ctl = argv[++i];
 		} else if (g.nparts < MAXP &&
 			   sscanf(argv[i], "%llu:%llu", &g.start[g.nparts + 1],
 				  &g.size[g.nparts + 1]) == 2) {
@@ -640,6 +675,8 @@ int main(int argc, char **argv)
 		die("partscan: 1..%d readers and at least one partition",
 		    MAXREADERS);
 	snprintf(g.name, sizeof(g.name), "%s", strrchr(g.dev, '/') + 1);
+	g.index = (int)strtol(g.name + strcspn(g.name, "0123456789"), NULL,
+			      10);
 
 	/* what a reader must see at the start of the disk and of each part */
 	fd = open(g.image, O_RDONLY);

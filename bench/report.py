@@ -51,6 +51,16 @@ def fio_result(path):
     return iops, mbs, p99
 
 
+def cpu_busy(run, job, target):
+    """Guest CPU busy % over the run (all vCPUs), None if not recorded."""
+    p = os.path.join(run, "fio", f"{job}@{target}.cpu")
+    try:
+        with open(p) as f:
+            return float(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def load_rows(run):
     order = []
     with open(os.path.join(run, "runs.txt")) as f:
@@ -70,7 +80,8 @@ def load_rows(run):
                 continue
             iops, mbs, p99 = res[t]
             row = {"job": job, "target": t, "iops": iops, "mb_s": mbs,
-                   "p99_us": p99, "x_loop": None, "x_raw": None}
+                   "p99_us": p99, "cpu_pct": cpu_busy(run, job, t),
+                   "x_loop": None, "x_raw": None}
             if t in PEER and res.get(PEER[t], (0,))[0] > 0:
                 row["x_loop"] = iops / res[PEER[t]][0]
             if t != "raw" and res.get("raw", (0,))[0] > 0:
@@ -128,12 +139,13 @@ def fmt(v, spec):
 
 def table_md(rows, attach, targets, meta, host):
     lines = []
-    lines.append("| job | target | IOPS | MB/s | p99 µs | loopx/loop | ÷raw |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|")
+    lines.append("| job | target | IOPS | MB/s | p99 µs | CPU % | loopx/loop | ÷raw |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         lines.append(
             f"| {r['job']} | {r['target']} | {r['iops']:.0f} | "
             f"{r['mb_s']:.1f} | {fmt(r['p99_us'], '.0f')} | "
+            f"{fmt(r['cpu_pct'], '.0f')} | "
             f"{fmt(r['x_loop'], '.2f')} | {fmt(r['x_raw'], '.2f')} |")
     lines.append("")
     lines.append("| attach+detach | loop cycles/s | loopx cycles/s | loopx/loop |")
@@ -174,7 +186,8 @@ def table_md(rows, attach, targets, meta, host):
 
 
 def write_csv(path, rows, attach):
-    cols = ["job", "target", "iops", "mb_s", "p99_us", "x_loop", "x_raw"]
+    cols = ["job", "target", "iops", "mb_s", "p99_us", "cpu_pct", "x_loop",
+            "x_raw"]
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(cols)

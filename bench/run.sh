@@ -124,6 +124,12 @@ write_meta() {
 	} >"$OUT/meta.env"
 }
 
+# "TOTAL IDLE" jiffies of all CPUs; iowait counts as idle.
+cpu_ticks() {
+	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+		print t, $5 + $6; exit }' /proc/stat
+}
+
 # run_fio JOB RW BS QD NJ DIRECT TARGET
 run_fio() {
 	local job=$1 rw=$2 bs=$3 qd=$4 nj=$5 direct=$6 t=$7
@@ -146,7 +152,14 @@ run_fio() {
 		args+=(--ioengine=psync --size=1G --runtime="$RUNTIME")
 	fi
 	drop_caches
+	local before after
+	before=$(cpu_ticks)
 	fio "${args[@]}"
+	after=$(cpu_ticks)
+	# how busy the guest's CPUs were, all of them, ramp included
+	echo "$before $after" | awk '{ t = $3 - $1; i = $4 - $2;
+		printf "%.1f\n", t > 0 ? 100 * (t - i) / t : 0 }' \
+		>"$OUT/fio/$job@$t.cpu"
 }
 
 run_jobs() {

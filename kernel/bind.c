@@ -266,6 +266,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	lo->offset = 0;
 	lo->sizelimit = 0;
 	lo->use_dio = false;
+	lo->try_nowait = false;
 	lo->dio_reason = "";
 	memset(lo->file_name, 0, LO_NAME_SIZE);
 	memset(lo->crypt_name, 0, LO_NAME_SIZE);

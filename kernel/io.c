@@ -3,15 +3,16 @@
  * The data path: blk-mq requests become reads, writes, fsync and fallocate
  * on the backing file.
  *
- * ->queue_rq only hands the request on, because file I/O may sleep.
- * Buffered requests go to their hardware queue's worker, which takes them in
- * arrival order, many per wake-up, so sequential I/O stays sequential for
- * the backing file's read-ahead and a burst costs one context switch, not
- * one per request. Direct I/O requests each run in a work item of their own
- * (see loopx_cmd_work()). Workers run with memalloc_noio so that reclaim
- * they trigger cannot recurse into this device. Direct I/O completes through
- * the kiocb, possibly before the submitting call returns; buffered I/O
- * completes in the worker.
+ * File I/O may sleep, so ->queue_rq mostly hands the request on. Buffered
+ * requests go to their hardware queue's worker, which takes them in arrival
+ * order, many per wake-up, so sequential I/O stays sequential for the
+ * backing file's read-ahead and a burst costs one context switch, not one
+ * per request. A direct I/O request is first tried in ->queue_rq with
+ * IOCB_NOWAIT where that is safe (loopx_try_inline()); otherwise it runs in
+ * a work item of its own (loopx_cmd_work()). Workers run with memalloc_noio
+ * so that reclaim they trigger cannot recurse into this device. Direct I/O
+ * completes through the kiocb, possibly before the submitting call
+ * returns; buffered I/O completes in the worker.
  */
 #include <linux/blk-mq.h>
 #include <linux/falloc.h>
@@ -103,11 +104,21 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	/*
 	 * A filesystem writes what it can and returns the count; only the
 	 * next attempt says why it stopped (ENOSPC, EDQUOT, EFBIG), and that
-	 * is what the writer above must see, not a bare I/O error.
+	 * is what the writer above must see, not a bare I/O error. An attempt
+	 * made with IOCB_NOWAIT may stop short, or fail with -EAGAIN, merely
+	 * because the rest would have blocked: the worker, which may block,
+	 * does the rest.
 	 */
-	if (req_op(rq) == REQ_OP_WRITE && ret > 0 &&
-	    cmd->done + ret < blk_rq_bytes(rq)) {
+	if (ret > 0 && cmd->done + ret < blk_rq_bytes(rq) &&
+	    (req_op(rq) == REQ_OP_WRITE || cmd->nowait)) {
 		cmd->done += ret;
+		cmd->nowait = false;
+		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd);
+		return;
+	}
+	/* a queue below that takes no REQ_NOWAIT bios says EOPNOTSUPP */
+	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && cmd->nowait) {
+		cmd->nowait = false;
 		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd);
 		return;
 	}
@@ -156,7 +167,22 @@ static int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
 	return 0;
 }
 
-static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
+/* Give back what loopx_rw() took for an attempt that did not start. */
+static void loopx_rw_undo(struct loopx_cmd *cmd)
+{
+	if (cmd->sb_write)
+		sb_end_write(file_inode(cmd->iocb.ki_filp)->i_sb);
+	kfree(cmd->bvec_alloc);
+	cmd->bvec_alloc = NULL;
+}
+
+/*
+ * Returns false only for an IOCB_NOWAIT attempt (@nowait) that the file
+ * refused at once with -EAGAIN: nothing has happened, the request is still
+ * the caller's. Otherwise the request is on its way to completion.
+ */
+static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
+		     loff_t pos, bool nowait)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	bool write = req_op(rq) == REQ_OP_WRITE;
@@ -166,12 +192,15 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 	long ret;
 
 	cmd->sb_write = false;
+	cmd->nowait = nowait;
 	ret = loopx_init_iter(cmd, rq, &iter, write ? ITER_SOURCE : ITER_DEST);
 	if (ret) {
+		if (nowait)
+			return false;
 		loopx_end_cmd(cmd, ret);
-		return;
+		return true;
 	}
-	/* what an earlier, short attempt already wrote */
+	/* what an earlier, short attempt already moved */
 	iov_iter_advance(&iter, cmd->done);
 	pos += cmd->done;
 
@@ -179,7 +208,7 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 	iocb->ki_filp = file;
 	iocb->ki_pos = pos;
 	iocb->ki_ioprio = req_get_ioprio(rq);
-	iocb->ki_flags = 0;
+	iocb->ki_flags = nowait ? IOCB_NOWAIT : 0;
 	iocb->ki_complete = NULL;
 	iocb->private = NULL;
 	if (lo->use_dio) {
@@ -196,7 +225,11 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 		if (S_ISREG(file_inode(file)->i_mode)) {
 			struct super_block *sb = file_inode(file)->i_sb;
 
-			sb_start_write(sb);
+			/* a frozen backing filesystem would block */
+			if (!nowait)
+				sb_start_write(sb);
+			else if (!sb_start_write_trylock(sb))
+				goto not_started;
 			__sb_writers_release(sb, SB_FREEZE_WRITE);
 			cmd->sb_write = true;
 		}
@@ -204,9 +237,20 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos)
 	} else {
 		ret = call_read_iter(file, iocb, &iter);
 	}
+	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && nowait) {
+		if (cmd->sb_write)
+			__sb_writers_acquired(file_inode(file)->i_sb,
+					      SB_FREEZE_WRITE);
+		goto not_started;
+	}
 	/* from here on, cmd belongs to whoever completes it */
 	if (ret != -EIOCBQUEUED)
 		loopx_rw_done(iocb, ret);
+	return true;
+
+not_started:
+	loopx_rw_undo(cmd);
+	return false;
 }
 
 static long loopx_fallocate(struct loopx_device *lo, int mode, loff_t pos,
@@ -227,7 +271,7 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
-		loopx_rw(lo, cmd, pos);
+		loopx_rw(lo, cmd, pos, false);
 		return;
 	case REQ_OP_FLUSH:
 		ret = vfs_fsync(lo->file, 0);
@@ -295,6 +339,41 @@ static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
 }
 
 /*
+ * Submit a direct I/O request right here, with IOCB_NOWAIT, and save the
+ * trip through a worker; false if it must take that trip after all. The
+ * tag set is BLK_MQ_F_BLOCKING, so the backing filesystem may sleep here.
+ * On 6.1 this is only safe:
+ * - outside submit_bio() (current->bio_list set): the backing bios would
+ *   wait on that list until we return, and a synchronous metadata read
+ *   of the backing filesystem would wait on itself;
+ * - with the caller's plug put aside: ->queue_rq may be called while that
+ *   plug's request list is being flushed, and the backing device's own
+ *   requests must not land on it;
+ * - with the caller's journal handle put aside: it belongs to the
+ *   filesystem above this device, not to the one below.
+ */
+static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	struct blk_plug *plug = current->plug;
+	void *journal = current->journal_info;
+	unsigned int noio;
+	bool started;
+
+	if (!lo->try_nowait || current->bio_list)
+		return false;
+	current->plug = NULL;
+	current->journal_info = NULL;
+	noio = memalloc_noio_save();
+	started = loopx_rw(lo, cmd, pos, true);
+	memalloc_noio_restore(noio);
+	current->journal_info = journal;
+	current->plug = plug;
+	return started;
+}
+
+/*
  * Count the request in, unless the device is being unbound: the barrier
  * pairs with the one in loopx_drain(), so either the drain sees this request
  * or this request sees the drain.
@@ -333,10 +412,10 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;
 	}
 	cmd->done = 0;
-	if (loopx_runs_alone(lo, rq))
-		queue_work(lo->wq, &cmd->work);
-	else
+	if (!loopx_runs_alone(lo, rq))
 		loopx_queue_cmd(hq, cmd);
+	else if (!loopx_try_inline(lo, cmd))
+		queue_work(lo->wq, &cmd->work);
 	return BLK_STS_OK;
 
 out_no_medium:

@@ -25,7 +25,8 @@ static struct block_device *loopx_backing_bdev(struct file *file)
 }
 
 /**
- * loopx_probe_backing() - read the direct I/O alignment of a backing file
+ * loopx_probe_backing() - read the direct I/O alignment of a backing file,
+ *	and whether non-blocking submission is worth a try
  * @lo: the device being bound
  * @file: its backing file
  *
@@ -40,6 +41,13 @@ void loopx_probe_backing(struct loopx_device *lo, struct file *file)
 
 	lo->dio_align = bdev ? bdev_logical_block_size(bdev) : SECTOR_SIZE;
 	lo->dio_mem_align = lo->dio_align;
+	/*
+	 * IOCB_NOWAIT needs a file that honours it and, below it, a queue that
+	 * takes REQ_NOWAIT bios (others fail them with EOPNOTSUPP). Without a
+	 * block device (NFS, say) nobody says it would not block.
+	 */
+	lo->try_nowait = (file->f_mode & FMODE_NOWAIT) && bdev &&
+			 bdev_nowait(bdev);
 	if (S_ISBLK(inode->i_mode))
 		return;
 	if (vfs_getattr(&file->f_path, &stat, STATX_DIOALIGN,

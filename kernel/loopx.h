@@ -60,8 +60,9 @@ enum loopx_state {
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the
  *	file I/O ends; NULL when the bio's table or @inline_bvec serves
  * @inline_bvec: the bio_vecs of a small multi-bio request
- * @done: bytes a short write already moved; the rest is retried
+ * @done: bytes a short transfer already moved; the rest is retried
  * @sb_write: a write holds freeze protection of the backing superblock
+ * @nowait: this attempt runs with IOCB_NOWAIT, in ->queue_rq
  *
  * Once the file I/O has been submitted, @iocb's completion may end the
  * request at any moment: the submitter must not touch the command again.
@@ -75,6 +76,7 @@ struct loopx_cmd {
 	struct bio_vec inline_bvec[LOOPX_INLINE_BVECS];
 	unsigned int done;
 	bool sb_write;
+	bool nowait;
 };
 
 /**
@@ -126,6 +128,7 @@ struct loopx_device {
 	loff_t sizelimit;		/* 0: up to the end of the file */
 	u32 flags;			/* LO_FLAGS_* */
 	bool use_dio;			/* IOCB_DIRECT on the backing file */
+	bool try_nowait;		/* and IOCB_NOWAIT from ->queue_rq */
 	bool written;			/* a write reached the file since bind */
 	char file_name[LO_NAME_SIZE];
 	char crypt_name[LO_NAME_SIZE];

@@ -111,8 +111,9 @@ static void loopx_init_tag_set(struct loopx_device *lo)
 	set->queue_depth = g_hw_queue_depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct loopx_cmd);
+	/* BLOCKING: ->queue_rq may enter the backing filesystem (io.c) */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_STACKING |
-		     BLK_MQ_F_NO_SCHED_BY_DEFAULT;
+		     BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_BLOCKING;
 	set->driver_data = lo;
 }
 

@@ -158,7 +158,7 @@ run_fio() {
 	after=$(cpu_ticks)
 	# how busy the guest's CPUs were, all of them, ramp included
 	echo "$before $after" | awk '{ t = $3 - $1; i = $4 - $2;
-		printf "%.1f\n", t > 0 ? 100 * (t - i) / t : 0 }' \
+		printf "%.1f\n", (t > 0 ? 100 * (t - i) / t : 0) }' \
 		>"$OUT/fio/$job@$t.cpu"
 }
 

@@ -106,17 +106,20 @@ need() {
 
 driver_loaded() { [ -d "/sys/module/$MODNAME" ]; }
 
-# load_driver [PARAM=VALUE...]: load the driver under test.
+# load_driver [PARAM=VALUE...]: load the driver under test, loopx with
+# $LOOPX_PARAMS first (run.sh --params), so that the arguments win.
 load_driver() {
+	local -a modparams
+	read -r -a modparams <<<"${LOOPX_PARAMS:-}"
 	case "$LOOPX_FAMILY" in
 	loopx)
-		insmod "$KO" "$@" ;;
+		insmod "$KO" "${modparams[@]}" "$@" ;;
 	compat)
 		if [ -d /sys/module/loop ]; then
 			echo "lib.sh: stock loop is loaded, compat=1 cannot work" >&2
 			return 1
 		fi
-		insmod "$KO" compat=1 "$@" ;;
+		insmod "$KO" compat=1 "${modparams[@]}" "$@" ;;
 	loop)
 		modprobe loop "$@" ;;
 	esac

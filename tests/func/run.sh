@@ -1,10 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--family loopx|compat|loop] [--long] [NNN...]
+# run.sh [--family loopx|compat|loop] [--params P=V,...] [--long] [NNN...]
 #
 # Run the functional tests (tests/func/NNN-*.sh) inside the test VM, e.g.
 #   tests/vm/run-in-vm.sh -- tests/func/run.sh --family loop
+# --params loads loopx with these module parameters (e.g. direct_io=0, to
+# run every test on buffered I/O).
 # Loads the driver of the family first and unloads it at the end (both are
 # reported as checks: an rmmod that fails means something kept a reference).
 # Each test runs in its own bash with a timeout; after it, new kernel log
@@ -19,6 +21,7 @@ usage() {
 }
 
 family=${LOOPX_FAMILY:-loopx}
+params=${LOOPX_PARAMS:-}
 long=0
 sel=()
 while [ $# -gt 0 ]; do
@@ -26,6 +29,8 @@ while [ $# -gt 0 ]; do
 	--family) family=${2:-}; shift 2 || usage ;;
 	--family=*) family=${1#*=}; shift ;;
 	--long) long=1; shift ;;
+	--params) params=${2:-}; shift 2 || usage ;;
+	--params=*) params=${1#*=}; shift ;;
 	-h|--help) usage ;;
 	-*) usage ;;
 	*) sel+=("$1"); shift ;;
@@ -36,7 +41,7 @@ loopx|compat|loop) ;;
 *) usage ;;
 esac
 
-export LOOPX_FAMILY=$family LOOPX_LONG=$long
+export LOOPX_FAMILY=$family LOOPX_LONG=$long LOOPX_PARAMS=${params//,/ }
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 LIB_NO_TEST=1 . "$here/lib.sh"
@@ -80,7 +85,7 @@ indent() { sed 's/^/#   /'; }
 
 echo "TAP version 13"
 echo "1..$((${#tests[@]} + 2))"
-echo "# family $family ($PFX*, $CTL), kernel $(uname -r), long=$long"
+echo "# family $family ($PFX*, $CTL), kernel $(uname -r), long=$long${params:+, params $params}"
 
 # The helpers are built here if needed: the guest sees the repo through a
 # writable overlay, and gcc comes with the host root.

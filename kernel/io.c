@@ -374,6 +374,24 @@ static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
 }
 
 /*
+ * Buffered writes to one file are serialised by the file's inode lock
+ * anyway; spread over the queues' workers, they would only take turns
+ * sleeping on it. They all go to the first queue's worker instead, in
+ * arrival order. Everything else stays on its own queue.
+ */
+static struct loopx_hw_queue *loopx_worker_for(struct loopx_device *lo,
+					       struct request *rq,
+					       struct loopx_hw_queue *hq)
+{
+	struct blk_mq_hw_ctx *first;
+
+	if (req_op(rq) != REQ_OP_WRITE)
+		return hq;
+	first = xa_load(&lo->disk->queue->hctx_table, 0);
+	return first ? first->driver_data : hq;
+}
+
+/*
  * Count the request in, unless the device is being unbound: the barrier
  * pairs with the one in loopx_drain(), so either the drain sees this request
  * or this request sees the drain.
@@ -413,7 +431,7 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	cmd->done = 0;
 	if (!loopx_runs_alone(lo, rq))
-		loopx_queue_cmd(hq, cmd);
+		loopx_queue_cmd(loopx_worker_for(lo, rq, hq), cmd);
 	else if (!loopx_try_inline(lo, cmd))
 		queue_work(lo->wq, &cmd->work);
 	return BLK_STS_OK;

@@ -61,6 +61,8 @@ expect_errno ok lxctl clr-fd "$d"
 # bad arguments, and nothing is left bound by them
 expect_errno EINVAL lxctl ctl-configure -2 "$f"
 expect_errno EINVAL lxctl ctl-configure -1 "$f" --reserved-nonzero
+expect_errno EINVAL lxctl ctl-configure -1 "$f" --xflags 2
+expect_errno EINVAL lxctl ctl-configure -1 "$f" --flags 0x40000
 expect_errno EBADF lxctl ctl-configure -1 --fd 999
 expect_errno EINVAL lxctl ctl-configure -1 --dir /
 expect_errno EINVAL lxctl ctl-configure -1 "$f" --block-size 1000

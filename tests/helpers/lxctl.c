@@ -55,6 +55,7 @@ struct opts {
 	__u32 key_size;
 	int reserved_nonzero;
 	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
+	__u32 xflags;		/* ctl-configure: raw LOOPX_CONFIG_* bits */
 	const char *name;
 	const char *crypt_name;
 };
@@ -97,7 +98,7 @@ static void help(void)
 	      "  change-fd DEV FILE [--file-rw]\n"
 	      "  set-dio DEV 0|1 | set-block-size DEV N\n"
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
-	      "  ctl-configure N FILE [--buffered] [--dev-ro] (N -1: any)\n"
+	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
 	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n",
 	      stderr);
@@ -146,7 +147,7 @@ static long parse_long(const char *s)
 /* Options that take a value; the rest are boolean. */
 static const char *const value_opts[] = {
 	"--fd", "--dir", "--offset", "--sizelimit", "--flags", "--block-size",
-	"--encrypt-type", "--key-size", "--name", "--crypt-name",
+	"--encrypt-type", "--key-size", "--name", "--crypt-name", "--xflags",
 };
 
 static int takes_value(const char *opt)
@@ -172,6 +173,8 @@ static void set_value_opt(struct opts *o, const char *opt, const char *val)
 		o->sizelimit = parse_u64(val);
 	} else if (!strcmp(opt, "--flags")) {
 		o->flags = parse_u32(val);
+	} else if (!strcmp(opt, "--xflags")) {
+		o->xflags = parse_u32(val);
 	} else if (!strcmp(opt, "--block-size")) {
 		o->block_size = parse_u32(val);
 	} else if (!strcmp(opt, "--encrypt-type")) {
@@ -631,7 +634,7 @@ static int cmd_ctl_configure(struct opts *o)
 
 	memset(&req, 0, sizeof(req));
 	req.index = (int)parse_long(o->pos[0]);
-	req.flags = o->buffered ? LOOPX_CONFIG_BUFFERED : 0;
+	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);
 	if (o->reserved_nonzero)
 		req.__reserved[1] = 1;
 	req.config.fd = fd;

@@ -8,7 +8,8 @@
  *
  * WORKDIR holds the files used as backing files (every regular file in it;
  * run.sh puts random data and a GPT image there). Commands: every loop
- * ioctl, LOOPX_IOC_DETACH, the three control ioctls, BLKRRPART/BLKFLSBUF
+ * ioctl, LOOPX_IOC_DETACH, the control ioctls and LOOPX_CTL_CONFIGURE,
+ * BLKRRPART/BLKFLSBUF
  * (they meet partscan), other numbers of loop's 'L' type and fully random
  * numbers. Arguments: structs of random bytes with fields often set to
  * edge values (offsets, size limits, flags, block sizes, names without NUL),
@@ -51,15 +52,16 @@ enum {
 	C_SET_FD, C_CLR_FD, C_SET_STATUS, C_GET_STATUS, C_SET_STATUS64,
 	C_GET_STATUS64, C_CHANGE_FD, C_SET_CAPACITY, C_SET_DIO,
 	C_SET_BLOCK_SIZE, C_CONFIGURE, C_DETACH, C_CTL_ADD, C_CTL_REMOVE,
-	C_CTL_GET_FREE, C_BLKRRPART, C_BLKFLSBUF, C_RANDOM_L, C_RANDOM,
-	NCMDS
+	C_CTL_GET_FREE, C_CTL_CONFIGURE, C_BLKRRPART, C_BLKFLSBUF,
+	C_RANDOM_L, C_RANDOM, NCMDS
 };
 
 static const char *const cmd_names[NCMDS] = {
 	"set_fd", "clr_fd", "set_status", "get_status", "set_status64",
 	"get_status64", "change_fd", "set_capacity", "set_dio",
 	"set_block_size", "configure", "detach", "ctl_add", "ctl_remove",
-	"ctl_get_free", "blkrrpart", "blkflsbuf", "random_L", "random",
+	"ctl_get_free", "ctl_configure", "blkrrpart", "blkflsbuf",
+	"random_L", "random",
 };
 
 static struct {
@@ -215,6 +217,20 @@ static void arm(timer_t t)
 	timer_settime(t, 0, &its, NULL);
 }
 
+/* Detach device @index (bound by LOOPX_CTL_CONFIGURE beyond maxdev). */
+static void unbind(long index)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/loopx%ld", index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ioctl(fd, LOOP_CLR_FD, 0);
+		close(fd);
+	}
+}
+
 static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 {
 	union {
@@ -222,6 +238,7 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		struct loop_info i;
 		struct loop_config c;
 		struct loopx_detach d;
+		struct loopx_ctl_config cc;
 		char raw[512];
 	} u;
 	unsigned long arg = 0, nr;
@@ -309,6 +326,18 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 	case C_CTL_GET_FREE:
 		num = LOOP_CTL_GET_FREE;
 		break;
+	case C_CTL_CONFIGURE:
+		num = LOOPX_CTL_CONFIGURE;
+		fuzz_info64(rs, &u.cc.config.info);
+		u.cc.config.fd = rnd_below(rs, 10) ? (__u32)pool_fd(rs) : rnd(rs);
+		u.cc.config.block_size = edge_block_size(rs);
+		u.cc.index = rnd_below(rs, 4) ? (int)rnd_below(rs, g.maxdev + 1) - 1 :
+						(int)edge_u64(rs);
+		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
+		if (rnd_below(rs, 8) == 0)
+			u.cc.__reserved[rnd_below(rs, 2)] = rnd(rs);
+		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
+		break;
 	case C_BLKRRPART:
 		num = BLKRRPART;
 		break;
@@ -356,8 +385,15 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 	if (cmd == C_CTL_ADD && ret >= 0 && (long)arg >= 0 &&
 	    ret != (long)arg)
 		note_bad("LOOP_CTL_ADD returned another index", ret, (long)arg);
+	if (cmd == C_CTL_CONFIGURE && ret >= 0 && arg == (unsigned long)&u &&
+	    u.cc.index != ret)
+		note_bad("LOOPX_CTL_CONFIGURE index differs from its result",
+			 u.cc.index, ret);
 	/* keep the device population bounded */
-	if ((cmd == C_CTL_ADD || cmd == C_CTL_GET_FREE) && ret >= g.maxdev)
+	if (cmd == C_CTL_CONFIGURE && ret >= g.maxdev)
+		unbind(ret);
+	if ((cmd == C_CTL_ADD || cmd == C_CTL_GET_FREE ||
+	     cmd == C_CTL_CONFIGURE) && ret >= g.maxdev)
 		ioctl(g.ctl, LOOP_CTL_REMOVE, ret);
 	return ret;
 }
@@ -413,7 +449,7 @@ static void *ioctl_thread(struct worker *w)
 			continue;
 		for (n = rnd_below(&w->rs, 5) + 1; n > 0; n--) {
 			if (is_ctl && rnd_below(&w->rs, 10))
-				cmd = C_CTL_ADD + rnd_below(&w->rs, 3);
+				cmd = C_CTL_ADD + rnd_below(&w->rs, 4);
 			else if (is_ctl || rnd_below(&w->rs, 20) == 0)
 				cmd = rnd_below(&w->rs, NCMDS);
 			else if (rnd_below(&w->rs, 10) == 0)

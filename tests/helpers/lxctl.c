@@ -295,6 +295,23 @@ static void copy_name(__u8 *dst, const char *src)
 	memcpy(dst, src, n);
 }
 
+/* The loop_config that configure and ctl-configure pass, from the options. */
+static void fill_config(const struct opts *o, int fd, struct loop_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->fd = fd;
+	cfg->block_size = o->block_size;
+	cfg->info.lo_offset = o->offset;
+	cfg->info.lo_sizelimit = o->sizelimit;
+	cfg->info.lo_flags = o->flags;
+	cfg->info.lo_encrypt_type = o->encrypt_type;
+	cfg->info.lo_encrypt_key_size = o->key_size;
+	if (o->name)
+		copy_name(cfg->info.lo_file_name, o->name);
+	if (o->crypt_name)
+		copy_name(cfg->info.lo_crypt_name, o->crypt_name);
+}
+
 static int cmd_configure(struct opts *o)
 {
 	struct loop_config cfg;
@@ -308,18 +325,7 @@ static int cmd_configure(struct opts *o)
 	if (fd < 0 && !o->have_fd)
 		return fail_open(errno);
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.fd = fd;
-	cfg.block_size = o->block_size;
-	cfg.info.lo_offset = o->offset;
-	cfg.info.lo_sizelimit = o->sizelimit;
-	cfg.info.lo_flags = o->flags;
-	cfg.info.lo_encrypt_type = o->encrypt_type;
-	cfg.info.lo_encrypt_key_size = o->key_size;
-	if (o->name)
-		copy_name(cfg.info.lo_file_name, o->name);
-	if (o->crypt_name)
-		copy_name(cfg.info.lo_crypt_name, o->crypt_name);
+	fill_config(o, fd, &cfg);
 	if (o->reserved_nonzero)
 		for (i = 0; i < 8; i++)
 			cfg.__reserved[i] = 0x5a5a5a5a5a5a5a5aULL;
@@ -637,13 +643,7 @@ static int cmd_ctl_configure(struct opts *o)
 	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);
 	if (o->reserved_nonzero)
 		req.__reserved[1] = 1;
-	req.config.fd = fd;
-	req.config.block_size = o->block_size;
-	req.config.info.lo_offset = o->offset;
-	req.config.info.lo_sizelimit = o->sizelimit;
-	req.config.info.lo_flags = o->flags;
-	if (o->name)
-		copy_name(req.config.info.lo_file_name, o->name);
+	fill_config(o, fd, &req.config);
 
 	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
 	if (ret < 0)

@@ -54,7 +54,11 @@ enum loopx_state {
 /**
  * struct loopx_cmd - per-request state, lives in the request's PDU
  * @node: on its hardware queue's list of requests for the worker
- * @work: runs a direct I/O request on its own, beside the others
+ * @work: runs a direct I/O request on its own, beside the others;
+ *	initialised once in ->init_request, queued at most once per attempt,
+ *	and its function touches the command only until the request completes
+ *	(the device's workqueue is destroyed in ->free_disk, after every
+ *	request has ended)
  * @iocb: the file I/O in flight; completes the request when it ends
  * @ret: result of the file operation, read by ->complete
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the

@@ -87,18 +87,27 @@ struct loopx_cmd {
  * struct loopx_hw_queue - per hardware queue state, in hctx->driver_data
  * @lo: the device
  * @cmds: requests waiting for @work, newest first
- * @work: the queue's worker: takes every waiting request, oldest first
+ * @work: the queue's worker on the device's unbound workqueue: takes every
+ *	waiting request, oldest first
+ * @local_work: the same on the submitting CPU, for a request alone on its
+ *	queue (loopx_run_here())
  * @inflight: requests accepted by ->queue_rq and not yet completed; the
  *	unbind path waits for the sum over all queues to reach zero
+ * @spread_until: jiffies until which hand-offs go to the unbound
+ *	workqueue even at depth one, because the queue was seen deeper
  *
- * Lifetime: from ->init_hctx to ->exit_hctx, which flushes @work first.
+ * Lifetime: from ->init_hctx to ->exit_hctx, which flushes both works first.
  */
 struct loopx_hw_queue {
 	struct loopx_device *lo;
 	struct llist_head cmds;
 	struct work_struct work;
+	struct work_struct local_work;
 	atomic_t inflight;
+	unsigned long spread_until;
 } ____cacheline_aligned_in_smp;
+/* how long a queue seen deeper than one keeps spreading its requests */
+#define LOOPX_SPREAD_JIFFIES	(HZ / 10)
 
 /**
  * struct loopx_device - one /dev/loopxN
@@ -195,6 +204,8 @@ sector_t loopx_file_sectors(struct loopx_device *lo, struct file *file);
 /* io.c */
 extern const struct blk_mq_ops loopx_mq_ops;
 void loopx_drain(struct loopx_device *lo);
+int loopx_io_init(void);
+void loopx_io_exit(void);
 
 /* ioctl.c */
 extern const struct block_device_operations loopx_fops;

@@ -451,6 +451,9 @@ static int __init loopx_init(void)
 	if (ret < 0)
 		return ret;
 	loopx_major = ret;
+	ret = loopx_io_init();
+	if (ret)
+		goto out_unregister;
 
 	for (i = 0; i < g_max_loop; i++) {
 		ret = loopx_dev_add(i);
@@ -467,6 +470,8 @@ static int __init loopx_init(void)
 
 out_remove_devices:
 	loopx_remove_all();
+	loopx_io_exit();
+out_unregister:
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
 	return ret;
 }
@@ -477,6 +482,7 @@ static void __exit loopx_exit(void)
 	loopx_ctl_unregister();
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
 	loopx_remove_all();
+	loopx_io_exit();
 }
 
 module_init(loopx_init);

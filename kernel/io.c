@@ -9,7 +9,9 @@
  * backing file's read-ahead and a burst costs one context switch, not one
  * per request. A direct I/O request is first tried in ->queue_rq with
  * IOCB_NOWAIT where that is safe (loopx_try_inline()); otherwise it runs in
- * a work item of its own (loopx_cmd_work()). Workers run with memalloc_noio
+ * a work item of its own (loopx_cmd_work()). A request alone on its queue is
+ * handed to a worker on the submitting CPU, the others to the device's
+ * unbound workqueue (loopx_run_here()). Workers run with memalloc_noio
  * so that reclaim they trigger cannot recurse into this device. Direct I/O
  * completes through the kiocb, possibly before the submitting call
  * returns; buffered I/O completes in the worker.
@@ -96,11 +98,17 @@ static struct workqueue_struct *loopx_local_wq;
  * would find the queue at depth one again and the queue would never get
  * deeper than that, which cost a fifth of the IOPS at QD32.
  */
-static bool loopx_run_here(struct loopx_hw_queue *hq)
+static bool loopx_run_here(struct loopx_hw_queue *hq,
+			   const struct blk_mq_queue_data *bd)
 {
 	unsigned long now = jiffies;
 
-	if (atomic_read(&hq->inflight) == 1)
+	/*
+	 * Not alone after all: more of the same batch follow (!last), or the
+	 * submitter reads ahead of its needs and goes on meanwhile.
+	 */
+	if (atomic_read(&hq->inflight) == 1 && bd->last &&
+	    !(bd->rq->cmd_flags & REQ_RAHEAD))
 		return time_after(now, READ_ONCE(hq->spread_until));
 	/* one store per tick at most: the line is the submitters' */
 	if (READ_ONCE(hq->spread_until) != now + LOOPX_SPREAD_JIFFIES)
@@ -110,18 +118,22 @@ static bool loopx_run_here(struct loopx_hw_queue *hq)
 
 /*
  * Give a request (back) to a hardware queue's worker: the one on this CPU
- * if @here, else the unbound one. Both take from the same list, and only a
- * list that was empty needs a wake-up.
+ * if @here, else the unbound one. Both take from the same list, and a list
+ * that was not empty has a worker coming, unless that is the local worker
+ * of another CPU, which may be busy: the unbound one is woken as well, and
+ * whichever runs first takes every request.
  */
 static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd,
 			    bool here)
 {
-	if (!llist_add(&cmd->node, &hq->cmds))
-		return;
-	if (here)
-		queue_work(loopx_local_wq, &hq->local_work);
-	else
+	bool first = llist_add(&cmd->node, &hq->cmds);
+
+	if (here) {
+		if (first)
+			queue_work(loopx_local_wq, &hq->local_work);
+	} else if (first || work_pending(&hq->local_work)) {
 		queue_work(hq->lo->wq, &hq->work);
+	}
 }
 
 int loopx_io_init(void)
@@ -490,13 +502,13 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	cmd->done = 0;
 	if (!loopx_runs_alone(lo, rq)) {
-		struct loopx_hw_queue *worker = loopx_worker_for(lo, rq, hq);
-
-		/* another queue's worker is busy with other CPUs' requests */
-		loopx_queue_cmd(worker, cmd, worker == hq && loopx_run_here(hq));
+		if (loopx_run_here(hq, bd))
+			loopx_queue_cmd(hq, cmd, true);
+		else
+			loopx_queue_cmd(loopx_worker_for(lo, rq, hq), cmd, false);
 	} else if (!loopx_try_inline(lo, cmd)) {
-		queue_work(loopx_run_here(hq) ? loopx_local_wq : lo->wq,
-			   &cmd->work);
+		queue_work(loopx_run_here(hq, bd) ? loopx_local_wq :
+							   lo->wq, &cmd->work);
 	}
 	return BLK_STS_OK;
 
@@ -561,6 +573,8 @@ static int loopx_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 	init_llist_head(&hq->cmds);
 	INIT_WORK(&hq->work, loopx_work);
 	INIT_WORK(&hq->local_work, loopx_local_work);
+	/* not spreading yet, whatever jiffies reads */
+	hq->spread_until = jiffies - 1;
 	hctx->driver_data = hq;
 	return 0;
 }

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# timeout: 300
+#
+# Where requests are handed off, seen through the workqueue_queue_work
+# trace event. At queue depth one (dd, O_DIRECT, pinned to CPU 0) a request
+# is alone on its queue and goes to the per-CPU workqueue loopx_local on
+# the submitting CPU: its own work item with direct I/O, the queue's local
+# worker with buffered I/O. At depth 32 (fio, libaio) the requests spread
+# over the device's unbound workqueue. The data read at depth one must be
+# the file's.
+. "$(dirname "$0")/lib.sh"
+[ "$MODNAME" = loopx ] || skip "loopx only"
+need fio taskset
+
+T=/sys/kernel/tracing
+[ -d "$T/events" ] || mount -t tracefs nodev "$T" 2>/dev/null ||
+	skip "no tracefs"
+ev=$T/events/workqueue/workqueue_queue_work
+[ -d "$ev" ] || skip "no workqueue_queue_work event"
+# the first CPU test runs on: whatever it is, the local worker must match
+cpu=$(cut -d, -f1 </sys/devices/system/cpu/online)
+cpu=${cpu%%-*}
+
+# shellcheck disable=SC2317 # only reached through the EXIT trap
+trace_off() {
+	echo 0 >"$T/tracing_on" || true
+	echo 0 >"$ev/enable" || true
+	echo 0 >"$ev/filter" || true
+}
+# cleanup takes the test's status from $?
+trap 'rc=$?; trace_off; (exit "$rc"); cleanup' EXIT
+
+# trace_run CMD...: run CMD with the event on; the trace goes to $WORK/trace
+trace_run() {
+	echo 0 >"$T/tracing_on"
+	echo 8192 >"$T/buffer_size_kb"
+	echo 'workqueue ~ "loop*"' >"$ev/filter"
+	echo 1 >"$ev/enable"
+	: >"$T/trace"
+	echo 1 >"$T/tracing_on"
+	"$@"
+	echo 0 >"$T/tracing_on"
+	cat "$T/trace" >"$WORK/trace"
+}
+
+# count FUNCTION WORKQUEUE [CPU]: traced hand-offs of FUNCTION to WORKQUEUE
+# (made on CPU, if given)
+count() {
+	local where=.
+	[ -n "${3:-}" ] && where="\\[0*$3\\]"
+	# %ps names a module's function "name [module]"
+	grep -Ec "$where .*function=$1( \[[a-z_]+\])? workqueue=$2 " \
+		"$WORK/trace" || true
+}
+
+f=$(mkrand 16)
+
+# --- direct I/O, depth one: the request's own work item, on this CPU
+d=$(attach --direct-io=on "$f")
+eq "$(sysattr "$d" loop/dio)" 1 "dio on"
+name=${d##*/}
+sleep 0.3	# past any spread window the attach's own reads opened
+trace_run taskset -c "$cpu" dd if="$d" of="$WORK/read" bs=4k count=512 \
+	iflag=direct status=none
+eq "$(sha "$WORK/read")" "$(sha "$f" 0 $((512 * 4096)))" "data read at QD1"
+here=$(count loopx_cmd_work loopx_local "$cpu")
+away=$(count loopx_cmd_work "$name")
+note "direct QD1: $here on loopx_local (CPU $cpu), $away on $name"
+[ "$here" -ge 460 ] || fail "direct QD1: $here of 512 reads on loopx_local"
+[ "$away" -le 52 ] || fail "direct QD1: $away of 512 reads on $name"
+
+# --- direct I/O, depth 32: spread over the unbound workqueue
+trace_run taskset -c "$cpu" fio --name=qd32 --filename="$d" --rw=randread \
+	--bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based \
+	--runtime=2 --norandommap --output=/dev/null
+here=$(count loopx_cmd_work loopx_local)
+away=$(count loopx_cmd_work "$name")
+note "direct QD32: $here on loopx_local, $away on $name"
+[ "$away" -ge 1000 ] || fail "direct QD32: only $away requests traced on $name"
+[ $((here * 5)) -le "$away" ] ||
+	fail "direct QD32: $here on loopx_local against $away on $name"
+"$LX" -d "$d"
+
+# --- buffered, depth one: the queue's local worker, on this CPU
+d=$(attach --direct-io=off "$f")
+eq "$(sysattr "$d" loop/dio)" 0 "dio off"
+name=${d##*/}
+sleep 0.3
+trace_run taskset -c "$cpu" dd if="$d" of="$WORK/read" bs=4k count=512 \
+	iflag=direct status=none
+eq "$(sha "$WORK/read")" "$(sha "$f" 0 $((512 * 4096)))" "buffered data at QD1"
+here=$(count loopx_local_work loopx_local "$cpu")
+away=$(count loopx_work "$name")
+note "buffered QD1: $here on loopx_local (CPU $cpu), $away on $name"
+[ "$here" -ge 460 ] || fail "buffered QD1: $here of 512 reads on loopx_local"
+[ "$away" -le 52 ] || fail "buffered QD1: $away of 512 reads on $name"
+"$LX" -d "$d"
+pass

@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 
-TARGETS = ["raw", "loop-dio", "loop-buf", "loopx-dio", "loopx-buf"]
+TARGETS = ["raw", "nullb", "loop-dio", "loop-buf", "loopx-dio", "loopx-buf"]
 PEER = {"loopx-dio": "loop-dio", "loopx-buf": "loop-buf"}
 
 
@@ -63,6 +63,8 @@ def cpu_busy(run, job, target):
 
 def load_rows(run):
     order = []
+    if not os.path.exists(os.path.join(run, "runs.txt")):
+        return []  # BENCH_JOBS matched no job
     with open(os.path.join(run, "runs.txt")) as f:
         for line in f:
             job, target = line.split()
@@ -168,7 +170,7 @@ def table_md(rows, attach, targets, meta, host):
         f"{t} dio={meta.get(f'target.{t}.dio', '?')}"
         + (f" ({meta[f'target.{t}.dio_reason']})"
            if meta.get(f"target.{t}.dio_reason") else "")
-        for t in TARGETS if t != "raw")
+        for t in TARGETS if t in PEER or t in PEER.values())
     lines.append(f"Devices: {dio}.")
     lines.append(
         f"Guest: {meta.get('guest.kernel', '?')}, "

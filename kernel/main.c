@@ -447,13 +447,14 @@ static int __init loopx_init(void)
 	ret = loopx_check_params();
 	if (ret)
 		return ret;
-	ret = loopx_register_major();
-	if (ret < 0)
-		return ret;
-	loopx_major = ret;
+	/* before the major: a probe may create a device as soon as it exists */
 	ret = loopx_io_init();
 	if (ret)
-		goto out_unregister;
+		return ret;
+	ret = loopx_register_major();
+	if (ret < 0)
+		goto out_io_exit;
+	loopx_major = ret;
 
 	for (i = 0; i < g_max_loop; i++) {
 		ret = loopx_dev_add(i);
@@ -470,9 +471,9 @@ static int __init loopx_init(void)
 
 out_remove_devices:
 	loopx_remove_all();
-	loopx_io_exit();
-out_unregister:
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+out_io_exit:
+	loopx_io_exit();
 	return ret;
 }
 

@@ -80,7 +80,11 @@ static void loopx_end_cmd(struct loopx_cmd *cmd, long ret)
 	blk_mq_complete_request(blk_mq_rq_from_pdu(cmd));
 }
 
-/* Per-CPU workers, for requests whose submitter waits for them alone. */
+/*
+ * Per-CPU workers, for requests whose submitter waits for them alone. Lives
+ * as long as the module: created before the major is registered, destroyed
+ * after the last device is gone.
+ */
 static struct workqueue_struct *loopx_local_wq;
 
 /*

@@ -56,9 +56,11 @@ enum loopx_state {
  * @node: on its hardware queue's list of requests for the worker
  * @work: runs a direct I/O request on its own, beside the others;
  *	initialised once in ->init_request, queued at most once per attempt,
- *	and its function touches the command only until the request completes
- *	(the device's workqueue is destroyed in ->free_disk, after every
- *	request has ended)
+ *	on the device's workqueue or on loopx_local; its function touches the
+ *	command only until the request completes, so the PDU may be freed
+ *	while the function returns (the device's workqueue is destroyed in
+ *	->free_disk, loopx_local at module exit, each after every request
+ *	queued on it has ended)
  * @iocb: the file I/O in flight; completes the request when it ends
  * @ret: result of the file operation, read by ->complete
  * @bvec_alloc: a bio_vec array allocated for this request, freed when the

@@ -92,8 +92,8 @@ static struct workqueue_struct *loopx_local_wq;
  * alone on its queue usually has a submitter that sleeps until it completes
  * (queue depth one): a worker here takes over the CPU the submitter leaves,
  * while a worker woken on another CPU costs two cross-CPU wake-ups per
- * request, there and back. In make bench that was the difference between
- * 0.5x and 1.9x stock loop for 4k direct I/O at QD1.
+ * request, there and back. In make bench that took 4k I/O at QD1 from
+ * parity with stock loop to 1.3x-2x.
  *
  * A queue that holds more than one request has a submitter with work of its
  * own, and its requests spread over every CPU through the unbound

@@ -88,7 +88,7 @@ struct loopx_cmd {
 /**
  * struct loopx_hw_queue - per hardware queue state, in hctx->driver_data
  * @lo: the device
- * @cmds: requests waiting for @work, newest first
+ * @cmds: requests waiting for @work or @local_work, newest first
  * @work: the queue's worker on the device's unbound workqueue: takes every
  *	waiting request, oldest first
  * @local_work: the same on the submitting CPU, for a request alone on its

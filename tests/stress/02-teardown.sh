@@ -99,6 +99,11 @@ for ((r = 1; r <= rounds; r++)); do
 	done
 	if [ "$(opened "$target")" -lt 2 ] && fio_running; then
 		cat "$WORK/fio.out" >&2
+		# where fio waits, for the next one to read this
+		for p in $(pgrep -x fio); do
+			echo "# fio $p $(cat "/proc/$p/wchan" 2>/dev/null):" >&2
+			sed 's/^/#   /' "/proc/$p/stack" >&2 2>/dev/null || true
+		done
 		fail "round $r: fio never opened $target"
 	fi
 	# A machine fast enough to finish fio before we looked is no

@@ -54,23 +54,33 @@ count() {
 		"$WORK/trace" || true
 }
 
+# qd1 DEV WHAT LOCAL_FN UNBOUND_FN: 512 O_DIRECT 4k reads of DEV from one
+# pinned dd; nearly all must go to LOCAL_FN on loopx_local on this CPU,
+# and the data must be the file's
+qd1() {
+	local d=$1 what=$2 here away name=${1##*/}
+
+	sleep 0.3	# past any spread window the attach's own reads opened
+	trace_run taskset -c "$cpu" dd if="$d" of="$WORK/read" bs=4k \
+		count=512 iflag=direct status=none
+	eq "$(sha "$WORK/read")" "$(sha "$f" 0 $((512 * 4096)))" \
+	   "$what data read at QD1"
+	here=$(count "$3" loopx_local "$cpu")
+	away=$(count "$4" "$name")
+	note "$what QD1: $here on loopx_local (CPU $cpu), $away on $name"
+	[ "$here" -ge 460 ] || fail "$what QD1: $here of 512 reads on loopx_local"
+	[ "$away" -le 52 ] || fail "$what QD1: $away of 512 reads on $name"
+}
+
 f=$(mkrand 16)
 
 # --- direct I/O, depth one: the request's own work item, on this CPU
 d=$(attach --direct-io=on "$f")
 eq "$(sysattr "$d" loop/dio)" 1 "dio on"
-name=${d##*/}
-sleep 0.3	# past any spread window the attach's own reads opened
-trace_run taskset -c "$cpu" dd if="$d" of="$WORK/read" bs=4k count=512 \
-	iflag=direct status=none
-eq "$(sha "$WORK/read")" "$(sha "$f" 0 $((512 * 4096)))" "data read at QD1"
-here=$(count loopx_cmd_work loopx_local "$cpu")
-away=$(count loopx_cmd_work "$name")
-note "direct QD1: $here on loopx_local (CPU $cpu), $away on $name"
-[ "$here" -ge 460 ] || fail "direct QD1: $here of 512 reads on loopx_local"
-[ "$away" -le 52 ] || fail "direct QD1: $away of 512 reads on $name"
+qd1 "$d" direct loopx_cmd_work loopx_cmd_work
 
 # --- direct I/O, depth 32: spread over the unbound workqueue
+name=${d##*/}
 trace_run taskset -c "$cpu" fio --name=qd32 --filename="$d" --rw=randread \
 	--bs=4k --iodepth=32 --ioengine=libaio --direct=1 --time_based \
 	--runtime=2 --norandommap --output=/dev/null
@@ -85,15 +95,6 @@ note "direct QD32: $here on loopx_local, $away on $name"
 # --- buffered, depth one: the queue's local worker, on this CPU
 d=$(attach --direct-io=off "$f")
 eq "$(sysattr "$d" loop/dio)" 0 "dio off"
-name=${d##*/}
-sleep 0.3
-trace_run taskset -c "$cpu" dd if="$d" of="$WORK/read" bs=4k count=512 \
-	iflag=direct status=none
-eq "$(sha "$WORK/read")" "$(sha "$f" 0 $((512 * 4096)))" "buffered data at QD1"
-here=$(count loopx_local_work loopx_local "$cpu")
-away=$(count loopx_work "$name")
-note "buffered QD1: $here on loopx_local (CPU $cpu), $away on $name"
-[ "$here" -ge 460 ] || fail "buffered QD1: $here of 512 reads on loopx_local"
-[ "$away" -le 52 ] || fail "buffered QD1: $away of 512 reads on $name"
+qd1 "$d" buffered loopx_local_work loopx_work
 "$LX" -d "$d"
 pass

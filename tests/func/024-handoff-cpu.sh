@@ -7,8 +7,8 @@
 # is alone on its queue and goes to the per-CPU workqueue loopx_local on
 # the submitting CPU: its own work item with direct I/O, the queue's local
 # worker with buffered I/O. At depth 32 (fio, libaio) the requests spread
-# over the device's unbound workqueue. The data read at depth one must be
-# the file's.
+# over the device's unbound workqueue, and so does the read-ahead of the
+# device's page cache. The data read at depth one must be the file's.
 . "$(dirname "$0")/lib.sh"
 [ "$MODNAME" = loopx ] || skip "loopx only"
 need fio taskset
@@ -96,5 +96,15 @@ note "direct QD32: $here on loopx_local, $away on $name"
 d=$(attach --direct-io=off "$f")
 eq "$(sysattr "$d" loop/dio)" 0 "dio off"
 qd1 "$d" buffered loopx_local_work loopx_work
+
+# --- read-ahead of the device's page cache: its reader goes on while the
+# requests run, so none of them may take the local worker
+sleep 0.3
+trace_run taskset -c "$cpu" dd if="$d" of=/dev/null bs=1M count=8 status=none
+here=$(count loopx_local_work loopx_local)
+away=$(count loopx_work "${d##*/}")
+note "read-ahead: $here on loopx_local, $away on ${d##*/}"
+[ "$away" -ge 1 ] || fail "read-ahead: no hand-off traced on ${d##*/}"
+[ "$here" -eq 0 ] || fail "read-ahead: $here hand-offs on loopx_local"
 "$LX" -d "$d"
 pass

@@ -82,18 +82,55 @@ static bool loopx_file_writable(struct file *file)
 }
 
 /*
+ * A binder that names LO_FLAGS_DIRECT_IO for a file that cannot do direct
+ * I/O gets EINVAL in native mode, not a device that quietly runs buffered
+ * and a flag to check afterwards. Compat mode binds buffered and clears the
+ * flag, as loop does; so does a plain bind that only defaults to direct I/O.
+ * Called before anything of the binding is set; the probe results it leaves
+ * in @lo are those of @file, which loopx_apply_config() uses.
+ */
+static int loopx_check_dio_asked(struct loopx_device *lo, struct file *file,
+				 const struct loop_config *config,
+				 unsigned int block_size)
+{
+	int err;
+
+	if (loopx_compat || !(config->info.lo_flags & LO_FLAGS_DIRECT_IO))
+		return 0;
+	if (loopx_dio_unusable(lo, file, config->info.lo_offset, block_size,
+			       &err))
+		return -EINVAL;
+	return 0;
+}
+
+/*
  * Fill in the configuration of an unbound device. Its capacity is zero, so no
  * request can reach the queue and the limits may change without a freeze.
+ * Return: 0, or -EINVAL (loopx_check_dio_asked()) with nothing changed but
+ * the probe results.
  */
-static void loopx_apply_config(struct loopx_device *lo, struct file *file,
-			       fmode_t mode, const struct loop_config *config,
-			       u32 xflags)
+static int loopx_apply_config(struct loopx_device *lo, struct file *file,
+			      fmode_t mode, const struct loop_config *config,
+			      u32 xflags)
 {
 	const struct loop_info64 *info = &config->info;
 	u32 flags = info->lo_flags;
 	bool buffered = xflags & LOOPX_CONFIG_BUFFERED;
+	/* an fd opened O_DIRECT asks for direct I/O too, as with loop */
 	bool want_dio = !buffered &&
-			((flags & LO_FLAGS_DIRECT_IO) || loopx_dio_default);
+			((flags & LO_FLAGS_DIRECT_IO) ||
+			 (file->f_flags & O_DIRECT) || loopx_dio_default);
+	unsigned int block_size;
+	int ret;
+
+	loopx_probe_backing(lo, file);
+	block_size = config->block_size ?:
+		     loopx_default_block_size(lo, want_dio);
+	if (!buffered) {
+		ret = loopx_check_dio_asked(lo, file, config, block_size);
+		if (ret)
+			return ret;
+	}
 
 	if (loopx_max_part)
 		flags |= LO_FLAGS_PARTSCAN;
@@ -112,12 +149,12 @@ static void loopx_apply_config(struct loopx_device *lo, struct file *file,
 	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
 	lo->crypt_name[LO_NAME_SIZE - 1] = 0;
 
-	loopx_probe_backing(lo, file);
-	loopx_set_block_limits(lo, config->block_size ?:
-			       loopx_default_block_size(lo, want_dio));
+	loopx_forget_refusals(lo);
+	loopx_set_block_limits(lo, block_size);
 	loopx_apply_dio(lo, want_dio, buffered ? "off as asked by the binder" :
-				      "off by module parameter direct_io");
+				      loopx_dio_off_reason, 0);
 	loopx_set_file_limits(lo);
+	return 0;
 }
 
 /*
@@ -162,8 +199,9 @@ static void loopx_unlock(struct loopx_device *lo)
  * @xflags: LOOPX_CONFIG_* flags of LOOPX_CTL_CONFIGURE, else 0
  *
  * Return: 0, -EBADF for a bad fd or a file that would stack the device on
- * itself, -EINVAL for a file that is neither regular nor a block device or an
- * invalid configuration, -EBUSY if the device is already bound.
+ * itself, -EINVAL for a file that is neither regular nor a block device, an
+ * invalid configuration, or (native mode) LO_FLAGS_DIRECT_IO for a file
+ * that cannot do direct I/O, -EBUSY if the device is already bound.
  */
 int loopx_configure(struct loopx_device *lo, fmode_t mode,
 		    const struct loop_config *config, u32 xflags)
@@ -193,9 +231,11 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 	 * The disk's own uevents wait until the end (the partition scan sends
 	 * one too), so udev sees one change, after every partition's add.
 	 */
+	ret = loopx_apply_config(lo, file, mode, config, xflags);
+	if (ret)
+		goto out_unlock;
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
 	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
-	loopx_apply_config(lo, file, mode, config, xflags);
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
 	set_capacity(disk, loopx_file_sectors(lo, file));
 	WRITE_ONCE(lo->state, LOOPX_BOUND);
@@ -267,7 +307,9 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	lo->sizelimit = 0;
 	lo->use_dio = false;
 	lo->try_nowait = false;
-	lo->dio_reason = "";
+	WRITE_ONCE(lo->dio_reason, "");
+	WRITE_ONCE(lo->dio_err, 0);
+	loopx_forget_refusals(lo);
 	memset(lo->file_name, 0, LO_NAME_SIZE);
 	memset(lo->crypt_name, 0, LO_NAME_SIZE);
 	loopx_reset_limits(lo);
@@ -451,7 +493,8 @@ int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 	lo->file = file;
 	spin_unlock(&lo->file_lock);
 	loopx_probe_backing(lo, file);
-	loopx_apply_dio(lo, lo->use_dio, lo->dio_reason);
+	loopx_forget_refusals(lo);
+	loopx_apply_dio(lo, lo->use_dio, lo->dio_reason, lo->dio_err);
 	loopx_set_file_limits(lo);
 	blk_mq_unfreeze_queue(q);
 	mutex_unlock(&lo->lock);

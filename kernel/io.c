@@ -17,7 +17,6 @@
  * returns; buffered I/O completes in the worker.
  */
 #include <linux/blk-mq.h>
-#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/llist.h>
@@ -152,6 +151,36 @@ void loopx_io_exit(void)
 	destroy_workqueue(loopx_local_wq);
 }
 
+/*
+ * Whether the backing file refused a direct request for a reason its page
+ * cache does not share: it takes no O_DIRECT after all (EINVAL, EOPNOTSUPP),
+ * or a read stopped short before the file's end. The request is then redone
+ * buffered, from where it stopped. Real errors, EIO from the disk below or
+ * ENOSPC, are the caller's.
+ */
+static bool loopx_dio_refused(struct loopx_cmd *cmd, struct request *rq,
+			      long ret)
+{
+	struct loopx_device *lo = rq->q->queuedata;
+	loff_t end;
+
+	if (ret == -EINVAL || ret == -EOPNOTSUPP || ret == -ENOTBLK) {
+		loopx_refused(lo, LOOPX_REFUSED_DIO, ret);
+		return true;
+	}
+	if (ret < 0 || req_op(rq) != REQ_OP_READ ||
+	    cmd->done + ret >= blk_rq_bytes(rq))
+		return false;
+	end = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset +
+	      cmd->done + ret;
+	/* past the end of the file a short read is right: zeroes follow */
+	if (end >= i_size_read(file_inode(cmd->iocb.ki_filp)))
+		return false;
+	cmd->done += ret;
+	loopx_refused(lo, LOOPX_REFUSED_SHORT_DIO, 0);
+	return true;
+}
+
 /* kiocb completion; also called by the submitter when the I/O ended at once. */
 static void loopx_rw_done(struct kiocb *iocb, long ret)
 {
@@ -186,6 +215,12 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	/* a queue below that takes no REQ_NOWAIT bios says EOPNOTSUPP */
 	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && cmd->nowait) {
 		cmd->nowait = false;
+		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
+		return;
+	}
+	if (cmd->direct && loopx_dio_refused(cmd, rq, ret)) {
+		cmd->nowait = false;
+		cmd->buffered = true;
 		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
 		return;
 	}
@@ -278,7 +313,8 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 	iocb->ki_flags = nowait ? IOCB_NOWAIT : 0;
 	iocb->ki_complete = NULL;
 	iocb->private = NULL;
-	if (lo->use_dio) {
+	cmd->direct = lo->use_dio && !cmd->buffered;
+	if (cmd->direct) {
 		iocb->ki_flags |= IOCB_DIRECT;
 		iocb->ki_complete = loopx_rw_done;
 	}
@@ -320,19 +356,11 @@ not_started:
 	return false;
 }
 
-static long loopx_fallocate(struct loopx_device *lo, int mode, loff_t pos,
-			    unsigned int len)
-{
-	WRITE_ONCE(lo->written, true);
-	return vfs_fallocate(lo->file, mode | FALLOC_FL_KEEP_SIZE, pos, len);
-}
-
 static void loopx_handle_cmd(struct loopx_cmd *cmd)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct loopx_device *lo = rq->q->queuedata;
 	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
-	int mode;
 	long ret;
 
 	switch (req_op(rq)) {
@@ -344,18 +372,11 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 		ret = vfs_fsync(lo->file, 0);
 		break;
 	case REQ_OP_DISCARD:
-		ret = loopx_fallocate(lo, FALLOC_FL_PUNCH_HOLE, pos,
-				      blk_rq_bytes(rq));
+		ret = loopx_discard(lo, pos, blk_rq_bytes(rq));
 		break;
 	case REQ_OP_WRITE_ZEROES:
-		/*
-		 * NOUNMAP asks that the blocks stay allocated. Where the file
-		 * cannot zero a range in place, -EOPNOTSUPP makes the block
-		 * layer write zeroes instead.
-		 */
-		mode = rq->cmd_flags & REQ_NOUNMAP ? FALLOC_FL_ZERO_RANGE :
-						     FALLOC_FL_PUNCH_HOLE;
-		ret = loopx_fallocate(lo, mode, pos, blk_rq_bytes(rq));
+		ret = loopx_write_zeroes(lo, pos, blk_rq_bytes(rq),
+					 !(rq->cmd_flags & REQ_NOUNMAP));
 		break;
 	default:
 		ret = -EIO;
@@ -505,6 +526,7 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 		return BLK_STS_IOERR;
 	}
 	cmd->done = 0;
+	cmd->buffered = false;
 	if (!loopx_runs_alone(lo, rq)) {
 		if (loopx_run_here(hq, bd))
 			loopx_queue_cmd(hq, cmd, true);

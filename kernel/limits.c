@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/pagemap.h>
 #include <linux/stat.h>
+#include <linux/uio.h>
 
 #include "loopx.h"
 #include "logic.h"
@@ -64,24 +65,60 @@ void loopx_probe_backing(struct loopx_device *lo, struct file *file)
 	}
 }
 
+/*
+ * Read the device's first block with IOCB_DIRECT, from a page of our own.
+ * FMODE_CAN_ODIRECT is a promise the file cannot always keep: overlayfs
+ * makes it for a file whose upper layer (tmpfs) refuses O_DIRECT at the
+ * first read, and a refusal found here costs nothing, where one found on
+ * the data path costs a request's detour. A file too short to read from
+ * proves nothing either way; the data path then has the last word.
+ */
+static int loopx_read_direct(struct file *file, loff_t pos, unsigned int len)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct bio_vec bvec;
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	if (!page)
+		return -ENOMEM;
+	bvec.bv_page = page;
+	bvec.bv_offset = 0;
+	bvec.bv_len = len;
+	iov_iter_bvec(&iter, ITER_DEST, &bvec, 1, len);
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_DIRECT;
+	ret = call_read_iter(file, &kiocb, &iter);
+	__free_page(page);
+	return ret < 0 ? ret : 0;
+}
+
 /**
  * loopx_dio_unusable() - why direct I/O cannot be used, if it cannot
  * @lo: the device, with dio_align probed
  * @file: the backing file
  * @offset: the device's start in @file
  * @block_size: the device's logical block size
+ * @err: set to the errno behind the reason, or 0
  *
  * Return: NULL when direct I/O works, else a reason for sysfs.
  */
 const char *loopx_dio_unusable(struct loopx_device *lo, struct file *file,
-			       loff_t offset, unsigned int block_size)
+			       loff_t offset, unsigned int block_size,
+			       int *err)
 {
+	*err = 0;
 	if (!(file->f_mode & FMODE_CAN_ODIRECT))
 		return "backing file does not support O_DIRECT";
 	if (lo->dio_align > PAGE_SIZE || lo->dio_mem_align > PAGE_SIZE)
 		return "backing file needs more than page alignment";
 	if (!loopx_dio_aligned(offset, block_size, lo->dio_align))
 		return "offset or block size not aligned to the backing file";
+	*err = loopx_read_direct(file, offset, block_size);
+	if (*err)
+		return "backing filesystem refused O_DIRECT";
 	return NULL;
 }
 
@@ -90,25 +127,32 @@ const char *loopx_dio_unusable(struct loopx_device *lo, struct file *file,
  * @lo: the device; its file, offset and block size are set
  * @want: true to use direct I/O where possible
  * @off_reason: what sysfs says when @want is false
+ * @off_err: the errno sysfs shows with @off_reason, or 0
  *
  * Direct I/O needs buffers aligned for the backing file, which the queue's
  * DMA alignment guarantees for every request that reaches us.
  */
-void loopx_apply_dio(struct loopx_device *lo, bool want, const char *off_reason)
+void loopx_apply_dio(struct loopx_device *lo, bool want,
+		     const char *off_reason, int off_err)
 {
 	struct request_queue *q = lo->disk->queue;
-	const char *why = loopx_dio_unusable(lo, lo->file, lo->offset,
-					     queue_logical_block_size(q));
+	const char *why = NULL;
+	int err = 0;
 
+	if (want)
+		why = loopx_dio_unusable(lo, lo->file, lo->offset,
+					 queue_logical_block_size(q), &err);
 	lo->use_dio = want && !why;
 	if (lo->use_dio) {
 		lo->flags |= LO_FLAGS_DIRECT_IO;
-		lo->dio_reason = "";
+		WRITE_ONCE(lo->dio_reason, "");
+		WRITE_ONCE(lo->dio_err, 0);
 		blk_queue_dma_alignment(q, max_t(u32, lo->dio_mem_align,
 						 SECTOR_SIZE) - 1);
 	} else {
 		lo->flags &= ~LO_FLAGS_DIRECT_IO;
-		lo->dio_reason = want ? why : off_reason;
+		WRITE_ONCE(lo->dio_reason, want ? why : off_reason);
+		WRITE_ONCE(lo->dio_err, want ? err : off_err);
 		blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
 	}
 }
@@ -145,6 +189,15 @@ void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size)
 }
 
 /*
+ * The unit in which the backing filesystem allocates. Overlayfs leaves its
+ * superblock's block size at zero (its files live elsewhere): a page then.
+ */
+static unsigned int loopx_alloc_unit(struct inode *inode)
+{
+	return inode->i_sb->s_blocksize ?: PAGE_SIZE;
+}
+
+/*
  * Can holes be punched in @file? Ask the filesystem where the answer cannot
  * touch data: one block at the very end of the largest file it allows, far
  * past the real end, where punching is a no-op wherever it is supported.
@@ -152,7 +205,7 @@ void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size)
 static bool loopx_can_punch_hole(struct file *file)
 {
 	struct inode *inode = file->f_mapping->host;
-	loff_t len = inode->i_sb->s_blocksize;
+	loff_t len = loopx_alloc_unit(inode);
 	loff_t pos = round_down(inode->i_sb->s_maxbytes - len, len);
 
 	if (!file->f_op->fallocate || !(file->f_mode & FMODE_WRITE))
@@ -164,12 +217,31 @@ static bool loopx_can_punch_hole(struct file *file)
 }
 
 /**
+ * loopx_set_discard_limits() - offer discard and write-zeroes, or not
+ * @lo: the device, its queue frozen or unbound
+ * @sectors: the largest request of either, 0 for neither
+ * @granularity: the backing file's allocation unit, bytes
+ *
+ * Both are done by punching holes (fallback.c), so they come and go
+ * together.
+ */
+void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
+			      unsigned int granularity)
+{
+	struct request_queue *q = lo->disk->queue;
+
+	q->limits.discard_granularity = sectors ? granularity : 0;
+	blk_queue_max_discard_sectors(q, sectors);
+	blk_queue_max_write_zeroes_sectors(q, sectors);
+}
+
+/**
  * loopx_set_file_limits() - limits that come from the backing file
  * @lo: the device; lo->file is set
  *
  * Discard and write-zeroes go to fallocate(), so they are offered only when
- * the backing filesystem can punch holes; a block device passes its own
- * limits on. Read-ahead is at least the backing device's.
+ * the backing file can punch holes. Read-ahead is at least the backing
+ * device's.
  */
 void loopx_set_file_limits(struct loopx_device *lo)
 {
@@ -178,24 +250,22 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	struct inode *inode = file->f_mapping->host;
 	struct block_device *bdev = loopx_backing_bdev(file);
 	bool writable = !(lo->flags & LO_FLAGS_READ_ONLY);
-	unsigned int max_discard = 0, max_zeroes = 0, granularity = 0;
 
-	if (S_ISBLK(inode->i_mode)) {
-		max_discard = bdev_max_discard_sectors(bdev);
-		max_zeroes = bdev_write_zeroes_sectors(bdev);
-		granularity = bdev_discard_granularity(bdev);
-	} else if (writable && loopx_can_punch_hole(file)) {
-		max_discard = UINT_MAX >> SECTOR_SHIFT;
-		max_zeroes = UINT_MAX >> SECTOR_SHIFT;
-		granularity = inode->i_sb->s_blocksize;
-	}
 	if (!writable) {
-		max_discard = 0;
-		max_zeroes = 0;
+		loopx_set_discard_limits(lo, 0, 0);
+	} else if (S_ISBLK(inode->i_mode)) {
+		/*
+		 * A block device punches holes by writing zeroes without
+		 * falling back to writing them: both need its write-zeroes.
+		 */
+		loopx_set_discard_limits(lo, bdev_write_zeroes_sectors(bdev),
+					 bdev_logical_block_size(bdev));
+	} else if (loopx_can_punch_hole(file)) {
+		loopx_set_discard_limits(lo, UINT_MAX >> SECTOR_SHIFT,
+					 loopx_alloc_unit(inode));
+	} else {
+		loopx_set_discard_limits(lo, 0, 0);
 	}
-	q->limits.discard_granularity = max_discard ? granularity : 0;
-	blk_queue_max_discard_sectors(q, max_discard);
-	blk_queue_max_write_zeroes_sectors(q, max_zeroes);
 
 	blk_queue_write_cache(q, writable, writable);
 	if (bdev)
@@ -216,9 +286,7 @@ void loopx_reset_limits(struct loopx_device *lo)
 	struct request_queue *q = lo->disk->queue;
 
 	loopx_set_block_limits(lo, SECTOR_SIZE);
-	q->limits.discard_granularity = 0;
-	blk_queue_max_discard_sectors(q, 0);
-	blk_queue_max_write_zeroes_sectors(q, 0);
+	loopx_set_discard_limits(lo, 0, 0);
 	blk_queue_write_cache(q, false, false);
 	blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
 	lo->disk->bdi->ra_pages = VM_READAHEAD_PAGES;

@@ -69,6 +69,9 @@ enum loopx_state {
  * @done: bytes a short transfer already moved; the rest is retried
  * @sb_write: a write holds freeze protection of the backing superblock
  * @nowait: this attempt runs with IOCB_NOWAIT, in ->queue_rq
+ * @direct: this attempt runs with IOCB_DIRECT
+ * @buffered: the backing file refused this request's direct I/O: every
+ *	further attempt goes through its page cache
  *
  * Once the file I/O has been submitted, @iocb's completion may end the
  * request at any moment: the submitter must not touch the command again.
@@ -83,6 +86,8 @@ struct loopx_cmd {
 	unsigned int done;
 	bool sb_write;
 	bool nowait;
+	bool direct;
+	bool buffered;
 };
 
 /**
@@ -110,6 +115,14 @@ struct loopx_hw_queue {
 } ____cacheline_aligned_in_smp;
 /* how long a queue seen deeper than one keeps spreading its requests */
 #define LOOPX_SPREAD_JIFFIES	(HZ / 10)
+
+/* Bits of loopx_device.refused: the backing file refused at run time ... */
+enum {
+	LOOPX_REFUSED_DIO,		/* ... a direct request */
+	LOOPX_REFUSED_SHORT_DIO,	/* ... to read to its end directly */
+	LOOPX_REFUSED_DISCARD,		/* ... to punch a hole */
+	LOOPX_REFUSED_NR,
+};
 
 /**
  * struct loopx_device - one /dev/loopxN
@@ -150,14 +163,23 @@ struct loopx_device {
 	u32 dio_align;			/* backing file's DIO offset alignment */
 	u32 dio_mem_align;		/* and its DIO memory alignment */
 	const char *dio_reason;		/* why direct I/O is off, or "" */
+	int dio_err;			/* and the errno behind it, or 0 */
+	bool no_zero_range;		/* FALLOC_FL_ZERO_RANGE was refused */
 	bool sysfs_added;		/* loop/ exists; lo->lock */
+
+	/* what the data path learned; see fallback.c */
+	unsigned long refused;		/* LOOPX_REFUSED_* bits */
+	int refused_err[LOOPX_REFUSED_NR]; /* errno of the latest of each */
+	struct work_struct refusal_work; /* turns refused features off */
 };
+
 
 /* main.c */
 extern struct mutex loopx_ctl_mutex;
 extern struct mutex loopx_bind_mutex;
 extern bool loopx_compat;
 extern bool loopx_dio_default;
+extern const char *loopx_dio_off_reason;
 extern int loopx_max_part;
 extern int loopx_part_shift;
 int loopx_dev_add(int index);
@@ -194,14 +216,25 @@ int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
 /* limits.c */
 void loopx_probe_backing(struct loopx_device *lo, struct file *file);
 const char *loopx_dio_unusable(struct loopx_device *lo, struct file *file,
-			       loff_t offset, unsigned int block_size);
+			       loff_t offset, unsigned int block_size,
+			       int *err);
 void loopx_apply_dio(struct loopx_device *lo, bool want,
-		     const char *off_reason);
+		     const char *off_reason, int off_err);
+void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
+			      unsigned int granularity);
 unsigned int loopx_default_block_size(struct loopx_device *lo, bool want_dio);
 void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size);
 void loopx_set_file_limits(struct loopx_device *lo);
 void loopx_reset_limits(struct loopx_device *lo);
 sector_t loopx_file_sectors(struct loopx_device *lo, struct file *file);
+
+/* fallback.c */
+void loopx_refused(struct loopx_device *lo, unsigned int what, int err);
+void loopx_refusal_work(struct work_struct *work);
+void loopx_forget_refusals(struct loopx_device *lo);
+long loopx_discard(struct loopx_device *lo, loff_t pos, unsigned int len);
+long loopx_write_zeroes(struct loopx_device *lo, loff_t pos,
+			unsigned int len, bool unmap);
 
 /* io.c */
 extern const struct blk_mq_ops loopx_mq_ops;

@@ -35,10 +35,14 @@ static int g_nr_hw_queues;
 module_param_named(nr_hw_queues, g_nr_hw_queues, int, 0444);
 MODULE_PARM_DESC(nr_hw_queues, "Hardware queues per device, 0 for one per CPU. Default: 0");
 
-bool loopx_dio_default = true;
-module_param_named(direct_io, loopx_dio_default, bool, 0444);
+static int g_direct_io = -1;
+module_param_named(direct_io, g_direct_io, int, 0444);
 MODULE_PARM_DESC(direct_io,
-		 "Use direct I/O on backing files that allow it, unless a device turns it off. Default: on");
+		 "1: direct I/O on backing files that allow it, unless a binding turns it off; 0: only where a binding asks. Default: -1, which is 1 in native mode and 0 in compat mode (loop's default)");
+/* g_direct_io resolved at load time */
+bool loopx_dio_default;
+/* what loop/dio_reason says of a binding that did not ask for direct I/O */
+const char *loopx_dio_off_reason;
 
 bool loopx_compat;
 module_param_named(compat, loopx_compat, bool, 0444);
@@ -160,6 +164,7 @@ int loopx_dev_add(int index)
 	init_waitqueue_head(&lo->drain_wq);
 	lo->state = LOOPX_UNBOUND;
 	lo->dio_reason = "";
+	INIT_WORK(&lo->refusal_work, loopx_refusal_work);
 
 	loopx_init_tag_set(lo);
 	ret = blk_mq_alloc_tag_set(&lo->tag_set);
@@ -397,7 +402,27 @@ static int loopx_check_params(void)
 		       nr_cpu_ids);
 		return -EINVAL;
 	}
+	if (g_direct_io < -1 || g_direct_io > 1) {
+		pr_err("direct_io=%d: must be -1, 0 or 1\n", g_direct_io);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * Compat mode stands in for loop, whose bindings are buffered unless they
+ * ask; native mode uses direct I/O wherever it is proven to work. The
+ * parameter then shows what was chosen.
+ */
+static void loopx_resolve_dio_default(void)
+{
+	if (g_direct_io < 0) {
+		g_direct_io = !loopx_compat;
+		loopx_dio_off_reason = "not asked for (compat mode follows loop's default)";
+	} else {
+		loopx_dio_off_reason = "off by module parameter direct_io";
+	}
+	loopx_dio_default = g_direct_io;
 }
 
 static void loopx_remove_all(void)
@@ -447,6 +472,7 @@ static int __init loopx_init(void)
 	ret = loopx_check_params();
 	if (ret)
 		return ret;
+	loopx_resolve_dio_default();
 	/* before the major: a probe may create a device as soon as it exists */
 	ret = loopx_io_init();
 	if (ret)

@@ -111,7 +111,7 @@ again:
 		lo->offset = info->lo_offset;
 		lo->sizelimit = info->lo_sizelimit;
 		loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO,
-				lo->dio_reason);
+				lo->dio_reason, lo->dio_err);
 	}
 	blk_mq_unfreeze_queue(q);
 	if (resize) {
@@ -204,7 +204,7 @@ int loopx_set_dio(struct loopx_device *lo, unsigned long arg)
 {
 	struct request_queue *q = lo->disk->queue;
 	bool want = arg != 0;
-	int ret = 0;
+	int ret = 0, err;
 
 	mutex_lock(&lo->lock);
 	if (lo->state != LOOPX_BOUND) {
@@ -214,7 +214,7 @@ int loopx_set_dio(struct loopx_device *lo, unsigned long arg)
 	if (want == lo->use_dio)
 		goto out_unlock;
 	if (want && loopx_dio_unusable(lo, lo->file, lo->offset,
-				       queue_logical_block_size(q))) {
+				       queue_logical_block_size(q), &err)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}
@@ -222,7 +222,7 @@ int loopx_set_dio(struct loopx_device *lo, unsigned long arg)
 	if (want)
 		vfs_fsync(lo->file, 0);
 	blk_mq_freeze_queue(q);
-	loopx_apply_dio(lo, want, "turned off by LOOP_SET_DIRECT_IO");
+	loopx_apply_dio(lo, want, "turned off by LOOP_SET_DIRECT_IO", 0);
 	blk_mq_unfreeze_queue(q);
 out_unlock:
 	mutex_unlock(&lo->lock);
@@ -259,7 +259,8 @@ int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
 	sync_blockdev(lo->disk->part0);
 	blk_mq_freeze_queue(q);
 	loopx_set_block_limits(lo, arg);
-	loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO, lo->dio_reason);
+	loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO, lo->dio_reason,
+			lo->dio_err);
 	blk_mq_unfreeze_queue(q);
 	loopx_drop_page_cache(lo);
 	loopx_update_capacity(lo);

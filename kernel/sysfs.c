@@ -88,10 +88,19 @@ static ssize_t dio_show(struct device *dev, struct device_attribute *attr,
 	return loopx_flag_show(dev, buf, LO_FLAGS_DIRECT_IO);
 }
 
+/* The reason, and the errno behind it by name: "...: EINVAL". */
 static ssize_t dio_reason_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%s\n", READ_ONCE(loopx_from_dev(dev)->dio_reason));
+	struct loopx_device *lo = loopx_from_dev(dev);
+	const char *reason = READ_ONCE(lo->dio_reason);
+	int err = READ_ONCE(lo->dio_err);
+	char name[24];
+
+	if (!err)
+		return sysfs_emit(buf, "%s\n", reason);
+	snprintf(name, sizeof(name), "%pe", ERR_PTR(err));
+	return sysfs_emit(buf, "%s: %s\n", reason, name + (name[0] == '-'));
 }
 
 static DEVICE_ATTR_RO(backing_file);

@@ -264,6 +264,9 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 	ret = dev_ctl_bind(devarg, &cfg, ro, xflags, &dev);
 	if (ret == -ENOTTY)
 		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
+	else if (ret == -EINVAL && o->set_dio && o->dio_on)
+		lx_warnx("%s: cannot set up with direct I/O: the backing file refuses it, or the offset or sector size does not suit it (without --direct-io the device uses buffered I/O there)",
+			 file);
 	else if (ret)
 		lx_err(devarg ? dev.path : NULL, "cannot set up", ret);
 	else if (!devarg)

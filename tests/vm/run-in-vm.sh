@@ -20,6 +20,12 @@
 # then died without a status (e.g. "echo b >/proc/sysrq-trigger") counts as
 # status 0 instead of 125; a timeout is still 124.
 #
+# Every run also gets a fresh, empty, sparse 512 MiB raw virtio disk with
+# serial "lxblk" (thrown away afterwards), for tests that need a real block
+# device of their own to partition and format (tests/func/046); guest-init
+# leaves it alone.  The host punches holes for its discards (discard=unmap),
+# so a discarded range reads back as zeros.
+#
 # All code is in functions called from the last line: bash then has the
 # whole file parsed before qemu starts, so editing this script cannot derail
 # runs in progress.
@@ -109,6 +115,8 @@ main() {
 	# Fresh sparse scratch disk each run; the guest makes it ext4 on
 	# /scratch.
 	truncate -s "$scratch_size" "$run/scratch.img"
+	# and an empty one for tests to partition as they like (lxblk)
+	truncate -s 512M "$run/blk.img"
 
 	append=(
 		console=ttyS0
@@ -142,6 +150,8 @@ main() {
 		# disks may come in any order.
 		-drive "file=$run/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
 		-device "virtio-blk-pci,drive=scratch,serial=lxscratch"
+		-drive "file=$run/blk.img,if=none,id=lxblk,format=raw,cache=unsafe,discard=unmap"
+		-device "virtio-blk-pci,drive=lxblk,serial=lxblk"
 	)
 	if [ -n "$disk" ]; then
 		# Kept between boots (--disk).  Writeback: the guest's

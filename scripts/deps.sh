@@ -19,6 +19,10 @@ pkgs=(
 	# the stress suite: a real udevd, dm-error/dm-flakey, nfsd over
 	# loopback, 32-bit helpers for the compat ioctls
 	udev dmsetup nfs-kernel-server lib32gcc-s1
+	# tests/func/046's backing-filesystem matrix: btrfs and vfat to make,
+	# bindfs (and fuse3's fusermount3) for a FUSE filesystem, python3 to
+	# pass a memfd, ip to bring up lo for NFS
+	btrfs-progs dosfstools bindfs fuse3 python3 iproute2
 )
 
 missing=()

@@ -292,14 +292,17 @@ sysattr() {
 lxctl() { "$LXCTL" "$@"; }
 
 # Whether a plain bind uses direct I/O where the file allows it: loopx
-# does by default (module parameter direct_io), stock loop never does.
+# does by default in native mode and not in compat mode, as the module
+# parameter direct_io shows once loaded (1 or 0; Y or N when it was a
+# bool); stock loop never does.
 dio_default() {
 	local p=/sys/module/$MODNAME/parameters/direct_io
-	if [ "$MODNAME" = loopx ] && [ "$(cat "$p" 2>/dev/null)" = Y ]; then
-		echo 1
-	else
-		echo 0
+	if [ "$MODNAME" = loopx ]; then
+		case "$(cat "$p" 2>/dev/null)" in
+		1|Y) echo 1; return ;;
+		esac
 	fi
+	echo 0
 }
 
 # lo_flags of DEV without LO_FLAGS_DIRECT_IO, for tests about other flags

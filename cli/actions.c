@@ -265,8 +265,8 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 	if (ret == -ENOTTY)
 		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
 	else if (ret == -EINVAL && o->set_dio && o->dio_on)
-		lx_warnx("%s: cannot set up with direct I/O: the backing file refuses it, or the offset or sector size does not suit it (without --direct-io the device uses buffered I/O there)",
-			 file);
+		lx_warnx("%s: cannot set up with direct I/O: %s", file,
+			 "the file refuses it, or the offset or sector size does not suit it (without --direct-io it would be buffered)");
 	else if (ret)
 		lx_err(devarg ? dev.path : NULL, "cannot set up", ret);
 	else if (!devarg)

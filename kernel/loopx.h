@@ -173,7 +173,6 @@ struct loopx_device {
 	struct work_struct refusal_work; /* turns refused features off */
 };
 
-
 /* main.c */
 extern struct mutex loopx_ctl_mutex;
 extern struct mutex loopx_bind_mutex;

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# timeout: 900
+# timeout: 1200
 #
 # The same checks on backing files of many kinds: a file on ext4, xfs,
 # btrfs and vfat (the last three on a partition of the "lxblk" disk that

@@ -199,21 +199,27 @@ static unsigned int loopx_alloc_unit(struct inode *inode)
 
 /*
  * Can holes be punched in @file? Ask the filesystem where the answer cannot
- * touch data: one block at the very end of the largest file it allows, far
- * past the real end, where punching is a no-op wherever it is supported.
+ * touch data: past the real end of the file, where punching is a no-op
+ * wherever it is supported. First one block short of the largest file the
+ * filesystem allows, far from anything a writer may be adding; a stacked
+ * filesystem (overlayfs over ext4) may allow larger files than the one
+ * below it, which then says EFBIG, so just past the end after that.
  */
 static bool loopx_can_punch_hole(struct file *file)
 {
 	struct inode *inode = file->f_mapping->host;
+	int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 	loff_t len = loopx_alloc_unit(inode);
-	loff_t pos = round_down(inode->i_sb->s_maxbytes - len, len);
+	loff_t far = round_down(inode->i_sb->s_maxbytes - len, len);
+	loff_t end = round_up(i_size_read(inode), len);
+	int ret;
 
 	if (!file->f_op->fallocate || !(file->f_mode & FMODE_WRITE))
 		return false;
-	if (pos <= i_size_read(inode))
-		return false;
-	return !vfs_fallocate(file, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-			      pos, len);
+	ret = far > end ? vfs_fallocate(file, mode, far, len) : -EFBIG;
+	if (ret == -EFBIG)
+		ret = vfs_fallocate(file, mode, end, len);
+	return !ret;
 }
 
 /**

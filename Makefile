@@ -2,25 +2,55 @@
 #
 # loopx: one verb per target; `make help` lists them.
 #
-# The module is built against the Debian 6.1 kernel that the VM tests boot,
-# found at build time (scripts/kver.sh), never against `uname -r`.
+# The module is built against a Debian kernel that the VM tests boot, found
+# at build time (scripts/kver.sh), never against `uname -r`: by default the
+# newest 6.1, with KSERIES=6.12 the newest 6.12, with KVER=<version> exactly
+# that one.
+#
+# One source, several kernels: kbuild writes its objects next to the
+# sources, and objects (and modpost's files) from one kernel must never be
+# linked into a module for another.  So only the default kernel (the newest
+# 6.1) builds in kernel/, giving kernel/loopx.ko as always; any other kernel
+# builds in its own shadow tree, build/kmod/<KVER>/kernel/, made of symlinks
+# to kernel/*, giving build/kmod/<KVER>/kernel/loopx.ko.  Both can exist side
+# by side; the tests (tests/func/lib.sh) load the one for the running kernel.
 
-KVER	?= $(shell scripts/kver.sh)
+KSERIES	?= 6.1
+KVER	?= $(shell scripts/kver.sh $(KSERIES))
 KDIR	?= /lib/modules/$(KVER)/build
+KDEF	:= $(shell scripts/kver.sh 6.1 2>/dev/null)
 VERSION	:= $(shell cat VERSION)
 TOOLS	:= build/tools
 KSRC	:= /usr/src/linux-source-6.1.tar.xz
 
+ifeq ($(KVER),$(KDEF))
+KOBJ	:= $(CURDIR)/kernel
+else
+KOBJ	:= $(CURDIR)/build/kmod/$(KVER)/kernel
+endif
+
 # W=1 and -Werror for our own builds; DKMS builds leave both out so that a
 # newer compiler cannot break a user's install.
-KMAKE	= $(MAKE) -C $(KDIR) M=$(CURDIR)/kernel LOOPX_VERSION=$(VERSION)
+KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
 
-.PHONY: all modules cli helpers check checkpatch sparse shellcheck unit \
+.PHONY: all kobj modules cli helpers check checkpatch sparse shellcheck unit \
 	vmtest test demo bench clean help
 
 all: modules cli helpers
 
-modules:
+# The shadow tree for a non-default kernel: fresh links on every build, so
+# files added to or removed from kernel/ are followed.  include/ is linked
+# too, for the driver's "../include/uapi/linux/loopx.h".
+kobj:
+ifneq ($(KOBJ),$(CURDIR)/kernel)
+	mkdir -p $(KOBJ)
+	find $(KOBJ) -maxdepth 1 -type l -delete
+	ln -s $(CURDIR)/kernel/Kbuild $(filter-out %.mod.c,$(wildcard \
+		$(CURDIR)/kernel/*.[ch])) $(KOBJ)/
+	ln -sfn $(CURDIR)/include $(KOBJ)/../include
+endif
+
+modules: kobj
 	$(KMAKE) W=1 LOOPX_WERROR=y modules
 
 cli:
@@ -48,10 +78,11 @@ checkpatch: $(TOOLS)/checkpatch.pl
 	@# .checkpatch.conf lets LINUX_VERSION_CODE pass; it stays in compat.h
 	@! grep -l LINUX_VERSION_CODE $(CSRC) | grep -v kernel/compat.h
 
-sparse:
+sparse: kobj
 	@command -v sparse >/dev/null || { echo "install sparse"; exit 1; }
-	$(KMAKE) C=2 LOOPX_WERROR=y modules 2>&1 | tee build/sparse.log
-	@! grep -E 'warning|error' build/sparse.log
+	mkdir -p build
+	$(KMAKE) C=2 LOOPX_WERROR=y modules 2>&1 | tee build/sparse-$(KVER).log
+	@! grep -E 'warning|error' build/sparse-$(KVER).log
 
 shellcheck:
 	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
@@ -62,9 +93,9 @@ unit:
 
 check: checkpatch sparse shellcheck unit
 
-# The functional suite in a QEMU guest running the Debian 6.1 kernel.
+# The functional suite in a QEMU guest running the kernel built for.
 vmtest: all
-	tests/vm/run-in-vm.sh -- tests/func/run.sh $(T)
+	tests/vm/run-in-vm.sh --kernel $(KVER) -- tests/func/run.sh $(T)
 
 # What CI runs: static checks, unit tests, then the VM suite.
 test:
@@ -76,8 +107,10 @@ demo: all
 bench: all
 	bench/bench.sh
 
+# Cleans kernel/ (with the default kernel's kbuild) and every shadow tree
+# (with build/).
 clean:
-	-$(KMAKE) clean
+	-$(MAKE) -C /lib/modules/$(KDEF)/build M=$(CURDIR)/kernel clean
 	$(MAKE) -C cli clean
 	$(MAKE) -C tests/helpers clean
 	$(MAKE) -C tests/stress clean
@@ -86,7 +119,8 @@ clean:
 
 help:
 	@echo "all        module, CLI and test helpers"
-	@echo "modules    kernel/loopx.ko against $(KDIR) (W=1, -Werror)"
+	@echo "modules    the module against $(KDIR) (W=1, -Werror),"
+	@echo "           in $(KOBJ); KSERIES=6.12 or KVER=<ver> for another kernel"
 	@echo "cli        cli/loopx"
 	@echo "check      checkpatch, sparse, shellcheck, unit tests"
 	@echo "unit       host-side unit tests"

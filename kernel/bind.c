@@ -110,7 +110,7 @@ static int loopx_check_dio_asked(struct loopx_device *lo, struct file *file,
  * the probe results.
  */
 static int loopx_apply_config(struct loopx_device *lo, struct file *file,
-			      fmode_t mode, const struct loop_config *config,
+			      blk_mode_t mode, const struct loop_config *config,
 			      u32 xflags)
 {
 	const struct loop_info64 *info = &config->info;
@@ -134,7 +134,7 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 
 	if (loopx_max_part)
 		flags |= LO_FLAGS_PARTSCAN;
-	if (!(mode & FMODE_WRITE) || !loopx_file_writable(file))
+	if (!(mode & BLK_OPEN_WRITE) || !loopx_file_writable(file))
 		flags |= LO_FLAGS_READ_ONLY;
 
 	spin_lock(&lo->file_lock);
@@ -203,7 +203,7 @@ static void loopx_unlock(struct loopx_device *lo)
  * invalid configuration, or (native mode) LO_FLAGS_DIRECT_IO for a file
  * that cannot do direct I/O, -EBUSY if the device is already bound.
  */
-int loopx_configure(struct loopx_device *lo, fmode_t mode,
+int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags)
 {
 	struct gendisk *disk = lo->disk;
@@ -235,7 +235,7 @@ int loopx_configure(struct loopx_device *lo, fmode_t mode,
 	if (ret)
 		goto out_unlock;
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
-	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
+	loopx_force_media_change(disk);
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
 	set_capacity(disk, loopx_file_sectors(lo, file));
 	WRITE_ONCE(lo->state, LOOPX_BOUND);
@@ -277,7 +277,7 @@ static void loopx_shrink_partitions(struct gendisk *disk)
 	xa_for_each_start(&disk->part_tbl, idx, part, 1) {
 		spin_lock(&part->bd_size_lock);
 		part->bd_nr_sectors = 0;
-		i_size_write(part->bd_inode, 0);
+		i_size_write(loopx_bdev_inode(part), 0);
 		spin_unlock(&part->bd_size_lock);
 	}
 }
@@ -323,9 +323,9 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	 * read can be waiting on one, so drop them all now, or the next binding
 	 * would show stale data to whoever has the device mapped.
 	 */
-	truncate_inode_pages(disk->part0->bd_inode->i_mapping, 0);
+	truncate_inode_pages(loopx_bdev_inode(disk->part0)->i_mapping, 0);
 	/* a new diskseq tells udev and systemd this is not the old medium */
-	disk_force_media_change(disk, DISK_EVENT_MEDIA_CHANGE);
+	loopx_force_media_change(disk);
 	dev_set_uevent_suppress(disk_to_dev(disk), 0);
 	loopx_shrink_partitions(disk);
 	ret = bdev_disk_changed(disk, false);
@@ -512,17 +512,21 @@ out_unlock:
 }
 
 /**
- * loopx_open() - block_device_operations.open
- * @bdev: the disk or a partition, opened for the first time
+ * loopx_open() - block_device_operations.open, through loopx_bdops_open()
+ * @disk: the disk, whose whole device or a partition is being opened
  * @mode: open mode
  *
- * Called under disk->open_mutex.
+ * Called under disk->open_mutex. On 6.1 the block layer calls it at the
+ * first open of the disk or of each partition; on 6.12 at every open of a
+ * partition (the whole device: still only the first). open_count, and the
+ * openers LOOPX_IOC_DETACH reports, can so differ between the two kernels
+ * for the same opens of one partition; whether the device is busy does not.
  *
  * Return: 0, or -ENXIO for a device that is being removed.
  */
-int loopx_open(struct block_device *bdev, fmode_t mode)
+int loopx_open(struct gendisk *disk, blk_mode_t mode)
 {
-	struct loopx_device *lo = bdev->bd_disk->private_data;
+	struct loopx_device *lo = disk->private_data;
 	int ret = 0;
 
 	mutex_lock(&lo->lock);
@@ -535,15 +539,15 @@ int loopx_open(struct block_device *bdev, fmode_t mode)
 }
 
 /**
- * loopx_release() - block_device_operations.release
+ * loopx_release() - block_device_operations.release, through
+ *	loopx_bdops_release()
  * @disk: the disk
- * @mode: open mode
  *
  * Called under disk->open_mutex, after the block layer has written back the
  * page cache of the last opener. The last close of an autoclear device
  * unbinds it before close() returns.
  */
-void loopx_release(struct gendisk *disk, fmode_t mode)
+void loopx_release(struct gendisk *disk)
 {
 	struct loopx_device *lo = disk->private_data;
 	struct file *file = NULL;

@@ -22,7 +22,8 @@ static int loopx_ctl_configure(struct file *file,
 			       struct loopx_ctl_config __user *argp)
 {
 	/* the control node's open mode stands for the device's */
-	fmode_t mode = FMODE_READ | (file->f_mode & FMODE_WRITE);
+	blk_mode_t mode = BLK_OPEN_READ |
+			  ((file->f_mode & FMODE_WRITE) ? BLK_OPEN_WRITE : 0);
 	struct loopx_ctl_config req;
 	struct loopx_device *lo;
 	int tries, ret;

@@ -156,7 +156,7 @@ static long loopx_write_zero_pages(struct loopx_device *lo, loff_t pos,
 		kiocb.ki_pos = pos;
 		kiocb.ki_flags = IOCB_WRITE;
 		file_start_write(file);
-		ret = call_write_iter(file, &kiocb, &iter);
+		ret = file->f_op->write_iter(&kiocb, &iter);
 		file_end_write(file);
 		if (ret <= 0)
 			return ret ?: -EIO;

@@ -336,9 +336,9 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 			__sb_writers_release(sb, SB_FREEZE_WRITE);
 			cmd->sb_write = true;
 		}
-		ret = call_write_iter(file, iocb, &iter);
+		ret = file->f_op->write_iter(iocb, &iter);
 	} else {
-		ret = call_read_iter(file, iocb, &iter);
+		ret = file->f_op->read_iter(iocb, &iter);
 	}
 	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && nowait) {
 		if (cmd->sb_write)
@@ -438,7 +438,7 @@ static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
  * Submit a direct I/O request right here, with IOCB_NOWAIT, and save the
  * trip through a worker; false if it must take that trip after all. The
  * tag set is BLK_MQ_F_BLOCKING, so the backing filesystem may sleep here.
- * On 6.1 this is only safe:
+ * This is only safe:
  * - outside submit_bio() (current->bio_list set): the backing bios would
  *   wait on that list until we return, and a synchronous metadata read
  *   of the backing filesystem would wait on itself;
@@ -459,6 +459,8 @@ static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
 
 	if (!lo->try_nowait || current->bio_list)
 		return false;
+	/* 6.12 would reach the plug's cached time through current->plug */
+	loopx_plug_invalidate_ts();
 	current->plug = NULL;
 	current->journal_info = NULL;
 	noio = memalloc_noio_save();

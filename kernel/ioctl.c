@@ -13,12 +13,12 @@
 #include "logic.h"
 
 /* Reconfiguring needs a writable open, or the right to do anything. */
-static bool loopx_may_change(fmode_t mode)
+static bool loopx_may_change(blk_mode_t mode)
 {
-	return (mode & FMODE_WRITE) || capable(CAP_SYS_ADMIN);
+	return (mode & BLK_OPEN_WRITE) || capable(CAP_SYS_ADMIN);
 }
 
-static int loopx_ioctl_set_fd(struct loopx_device *lo, fmode_t mode,
+static int loopx_ioctl_set_fd(struct loopx_device *lo, blk_mode_t mode,
 			      unsigned long arg)
 {
 	struct loop_config config = { };
@@ -30,7 +30,7 @@ static int loopx_ioctl_set_fd(struct loopx_device *lo, fmode_t mode,
 	return loopx_configure(lo, mode, &config, 0);
 }
 
-static int loopx_ioctl_configure(struct loopx_device *lo, fmode_t mode,
+static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 				 void __user *argp)
 {
 	struct loop_config config;
@@ -40,7 +40,7 @@ static int loopx_ioctl_configure(struct loopx_device *lo, fmode_t mode,
 	return loopx_configure(lo, mode, &config, 0);
 }
 
-static int loopx_ioctl_set_status_old(struct loopx_device *lo, fmode_t mode,
+static int loopx_ioctl_set_status_old(struct loopx_device *lo, blk_mode_t mode,
 				      void __user *argp)
 {
 	struct loop_info old;
@@ -69,7 +69,7 @@ static int loopx_ioctl_get_status_old(struct loopx_device *lo,
 	return ret;
 }
 
-static int loopx_ioctl_set_status64(struct loopx_device *lo, fmode_t mode,
+static int loopx_ioctl_set_status64(struct loopx_device *lo, blk_mode_t mode,
 				    void __user *argp)
 {
 	struct loop_info64 info;
@@ -107,7 +107,7 @@ static int loopx_ioctl_detach(struct loopx_device *lo, void __user *argp)
 	return ret;
 }
 
-static int loopx_ioctl(struct block_device *bdev, fmode_t mode,
+static int loopx_ioctl(struct block_device *bdev, blk_mode_t mode,
 		       unsigned int cmd, unsigned long arg)
 {
 	struct loopx_device *lo = bdev->bd_disk->private_data;
@@ -165,7 +165,7 @@ struct loopx_compat_info {
 	char		reserved[4];
 };
 
-static int loopx_compat_set_status(struct loopx_device *lo, fmode_t mode,
+static int loopx_compat_set_status(struct loopx_device *lo, blk_mode_t mode,
 				   void __user *argp)
 {
 	struct loopx_compat_info c;
@@ -220,7 +220,7 @@ static int loopx_compat_get_status(struct loopx_device *lo, void __user *argp)
 	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
 }
 
-static int loopx_compat_ioctl(struct block_device *bdev, fmode_t mode,
+static int loopx_compat_ioctl(struct block_device *bdev, blk_mode_t mode,
 			      unsigned int cmd, unsigned long arg)
 {
 	struct loopx_device *lo = bdev->bd_disk->private_data;
@@ -252,8 +252,8 @@ static int loopx_compat_ioctl(struct block_device *bdev, fmode_t mode,
 
 const struct block_device_operations loopx_fops = {
 	.owner		= THIS_MODULE,
-	.open		= loopx_open,
-	.release	= loopx_release,
+	.open		= loopx_bdops_open,
+	.release	= loopx_bdops_release,
 	.ioctl		= loopx_ioctl,
 #ifdef CONFIG_COMPAT
 	.compat_ioctl	= loopx_compat_ioctl,

@@ -3,8 +3,12 @@
  * What a backing file lets a device do: its size, whether direct I/O works
  * and with which alignment, discard and write-zeroes, rotational or not.
  * Every function here is called with lo->lock held, and those that change
- * queue limits with the queue frozen or the device unbound.
+ * queue limits with the queue frozen or the device unbound. Those read the
+ * limits loopx owns, change some and write them back as one (struct
+ * loopx_limits, compat.h).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/backing-dev-defs.h>
 #include <linux/blkdev.h>
 #include <linux/falloc.h>
@@ -15,6 +19,24 @@
 
 #include "loopx.h"
 #include "logic.h"
+
+/*
+ * Write back limits read with loopx_limits_get(). 6.12 validates them, and
+ * recomputes the read-ahead from the limits as it applies them: read-ahead
+ * is loopx's (or the administrator's) to choose, so it is kept.
+ */
+static void loopx_commit_limits(struct loopx_device *lo,
+				const struct loopx_limits *lim)
+{
+	unsigned long ra_pages = lo->disk->bdi->ra_pages;
+	int ret;
+
+	ret = loopx_limits_set(lo->disk->queue, lim);
+	if (ret)
+		pr_warn("%s: queue limits refused: %d\n", lo->disk->disk_name,
+			ret);
+	lo->disk->bdi->ra_pages = ra_pages;
+}
 
 static struct block_device *loopx_backing_bdev(struct file *file)
 {
@@ -90,7 +112,7 @@ static int loopx_read_direct(struct file *file, loff_t pos, unsigned int len)
 	init_sync_kiocb(&kiocb, file);
 	kiocb.ki_pos = pos;
 	kiocb.ki_flags |= IOCB_DIRECT;
-	ret = call_read_iter(file, &kiocb, &iter);
+	ret = file->f_op->read_iter(&kiocb, &iter);
 	__free_page(page);
 	return ret < 0 ? ret : 0;
 }
@@ -136,9 +158,11 @@ void loopx_apply_dio(struct loopx_device *lo, bool want,
 		     const char *off_reason, int off_err)
 {
 	struct request_queue *q = lo->disk->queue;
+	struct loopx_limits lim;
 	const char *why = NULL;
 	int err = 0;
 
+	loopx_limits_get(q, &lim);
 	if (want)
 		why = loopx_dio_unusable(lo, lo->file, lo->offset,
 					 queue_logical_block_size(q), &err);
@@ -147,14 +171,15 @@ void loopx_apply_dio(struct loopx_device *lo, bool want,
 		lo->flags |= LO_FLAGS_DIRECT_IO;
 		WRITE_ONCE(lo->dio_reason, "");
 		WRITE_ONCE(lo->dio_err, 0);
-		blk_queue_dma_alignment(q, max_t(u32, lo->dio_mem_align,
-						 SECTOR_SIZE) - 1);
+		lim.dma_alignment = max_t(u32, lo->dio_mem_align,
+					  SECTOR_SIZE) - 1;
 	} else {
 		lo->flags &= ~LO_FLAGS_DIRECT_IO;
 		WRITE_ONCE(lo->dio_reason, want ? why : off_reason);
 		WRITE_ONCE(lo->dio_err, want ? err : off_err);
-		blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
+		lim.dma_alignment = SECTOR_SIZE - 1;
 	}
+	loopx_commit_limits(lo, &lim);
 }
 
 /**
@@ -181,11 +206,11 @@ unsigned int loopx_default_block_size(struct loopx_device *lo, bool want_dio)
  */
 void loopx_set_block_limits(struct loopx_device *lo, unsigned int block_size)
 {
-	struct request_queue *q = lo->disk->queue;
+	struct loopx_limits lim;
 
-	blk_queue_logical_block_size(q, block_size);
-	blk_queue_physical_block_size(q, block_size);
-	blk_queue_io_min(q, block_size);
+	loopx_limits_get(lo->disk->queue, &lim);
+	lim.block_size = block_size;
+	loopx_commit_limits(lo, &lim);
 }
 
 /*
@@ -222,23 +247,31 @@ static bool loopx_can_punch_hole(struct file *file)
 	return !ret;
 }
 
+/*
+ * Both are done by punching holes (fallback.c), so they come and go
+ * together.
+ */
+static void loopx_discard_limits(struct loopx_limits *lim,
+				 unsigned int sectors, unsigned int granularity)
+{
+	lim->discard_granularity = sectors ? granularity : 0;
+	lim->discard_sectors = sectors;
+}
+
 /**
  * loopx_set_discard_limits() - offer discard and write-zeroes, or not
  * @lo: the device, its queue frozen or unbound
  * @sectors: the largest request of either, 0 for neither
  * @granularity: the backing file's allocation unit, bytes
- *
- * Both are done by punching holes (fallback.c), so they come and go
- * together.
  */
 void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
 			      unsigned int granularity)
 {
-	struct request_queue *q = lo->disk->queue;
+	struct loopx_limits lim;
 
-	q->limits.discard_granularity = sectors ? granularity : 0;
-	blk_queue_max_discard_sectors(q, sectors);
-	blk_queue_max_write_zeroes_sectors(q, sectors);
+	loopx_limits_get(lo->disk->queue, &lim);
+	loopx_discard_limits(&lim, sectors, granularity);
+	loopx_commit_limits(lo, &lim);
 }
 
 /**
@@ -251,36 +284,35 @@ void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
  */
 void loopx_set_file_limits(struct loopx_device *lo)
 {
-	struct request_queue *q = lo->disk->queue;
 	struct file *file = lo->file;
 	struct inode *inode = file->f_mapping->host;
 	struct block_device *bdev = loopx_backing_bdev(file);
 	bool writable = !(lo->flags & LO_FLAGS_READ_ONLY);
+	struct loopx_limits lim;
 
+	loopx_limits_get(lo->disk->queue, &lim);
 	if (!writable) {
-		loopx_set_discard_limits(lo, 0, 0);
+		loopx_discard_limits(&lim, 0, 0);
 	} else if (S_ISBLK(inode->i_mode)) {
 		/*
 		 * A block device punches holes by writing zeroes without
 		 * falling back to writing them: both need its write-zeroes.
 		 */
-		loopx_set_discard_limits(lo, bdev_write_zeroes_sectors(bdev),
-					 bdev_logical_block_size(bdev));
+		loopx_discard_limits(&lim, bdev_write_zeroes_sectors(bdev),
+				     bdev_logical_block_size(bdev));
 	} else if (loopx_can_punch_hole(file)) {
-		loopx_set_discard_limits(lo, UINT_MAX >> SECTOR_SHIFT,
-					 loopx_alloc_unit(inode));
+		loopx_discard_limits(&lim, UINT_MAX >> SECTOR_SHIFT,
+				     loopx_alloc_unit(inode));
 	} else {
-		loopx_set_discard_limits(lo, 0, 0);
+		loopx_discard_limits(&lim, 0, 0);
 	}
+	lim.write_cache = writable;
+	lim.rotational = bdev && !bdev_nonrot(bdev);
+	loopx_commit_limits(lo, &lim);
 
-	blk_queue_write_cache(q, writable, writable);
 	if (bdev)
 		lo->disk->bdi->ra_pages = max(bdev->bd_disk->bdi->ra_pages,
 					      VM_READAHEAD_PAGES);
-	if (!bdev || bdev_nonrot(bdev))
-		blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
-	else
-		blk_queue_flag_clear(QUEUE_FLAG_NONROT, q);
 }
 
 /**
@@ -289,12 +321,14 @@ void loopx_set_file_limits(struct loopx_device *lo)
  */
 void loopx_reset_limits(struct loopx_device *lo)
 {
-	struct request_queue *q = lo->disk->queue;
+	struct loopx_limits lim;
 
-	loopx_set_block_limits(lo, SECTOR_SIZE);
-	loopx_set_discard_limits(lo, 0, 0);
-	blk_queue_write_cache(q, false, false);
-	blk_queue_dma_alignment(q, SECTOR_SIZE - 1);
+	loopx_limits_get(lo->disk->queue, &lim);
+	lim.block_size = SECTOR_SIZE;
+	loopx_discard_limits(&lim, 0, 0);
+	lim.write_cache = false;
+	lim.dma_alignment = SECTOR_SIZE - 1;
+	loopx_commit_limits(lo, &lim);
 	lo->disk->bdi->ra_pages = VM_READAHEAD_PAGES;
 }
 

@@ -193,10 +193,9 @@ int loopx_ctl_register(void);
 void loopx_ctl_unregister(void);
 
 /* bind.c */
-int loopx_open(struct block_device *bdev, fmode_t mode);
-void loopx_release(struct gendisk *disk, fmode_t mode);
+/* loopx_open() and loopx_release() are declared in compat.h */
 void loopx_free_disk(struct gendisk *disk);
-int loopx_configure(struct loopx_device *lo, fmode_t mode,
+int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags);
 int loopx_clear(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
@@ -204,12 +203,12 @@ int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
 void loopx_scan_partitions(struct loopx_device *lo);
 
 /* settings.c */
-int loopx_set_status(struct loopx_device *lo, fmode_t mode,
+int loopx_set_status(struct loopx_device *lo, blk_mode_t mode,
 		     const struct loop_info64 *info);
 int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info);
 int loopx_set_capacity(struct loopx_device *lo);
 int loopx_set_dio(struct loopx_device *lo, unsigned long arg);
-int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
+int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 			 unsigned long arg);
 
 /* limits.c */

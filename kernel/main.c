@@ -123,7 +123,6 @@ static void loopx_init_tag_set(struct loopx_device *lo)
 
 static void loopx_init_disk(struct loopx_device *lo, struct gendisk *disk)
 {
-	blk_queue_max_hw_sectors(disk->queue, BLK_DEF_MAX_SECTORS);
 	disk->major = loopx_major;
 	disk->first_minor = lo->index << loopx_part_shift;
 	disk->minors = 1 << loopx_part_shift;
@@ -170,7 +169,7 @@ int loopx_dev_add(int index)
 	ret = blk_mq_alloc_tag_set(&lo->tag_set);
 	if (ret)
 		goto out_release_index;
-	disk = blk_mq_alloc_disk(&lo->tag_set, lo);
+	disk = loopx_alloc_disk(&lo->tag_set, lo);
 	if (IS_ERR(disk)) {
 		ret = PTR_ERR(disk);
 		goto out_free_tags;

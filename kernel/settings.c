@@ -22,22 +22,22 @@
 /* The holder for short exclusive claims made by reconfiguration. */
 static char loopx_claim_holder;
 
-static int loopx_claim(struct loopx_device *lo, fmode_t mode)
+static int loopx_claim(struct loopx_device *lo, blk_mode_t mode)
 {
-	if (mode & FMODE_EXCL)
+	if (mode & BLK_OPEN_EXCL)
 		return 0;
-	return bd_prepare_to_claim(lo->disk->part0, &loopx_claim_holder);
+	return loopx_prepare_to_claim(lo->disk->part0, &loopx_claim_holder);
 }
 
-static void loopx_unclaim(struct loopx_device *lo, fmode_t mode)
+static void loopx_unclaim(struct loopx_device *lo, blk_mode_t mode)
 {
-	if (!(mode & FMODE_EXCL))
+	if (!(mode & BLK_OPEN_EXCL))
 		bd_abort_claiming(lo->disk->part0, &loopx_claim_holder);
 }
 
 static void loopx_drop_page_cache(struct loopx_device *lo)
 {
-	truncate_inode_pages(lo->disk->part0->bd_inode->i_mapping, 0);
+	truncate_inode_pages(loopx_bdev_inode(lo->disk->part0)->i_mapping, 0);
 }
 
 static void loopx_update_capacity(struct loopx_device *lo)
@@ -65,7 +65,7 @@ static void loopx_set_names(struct loopx_device *lo,
  * limit is asked for while the device is exclusively held (names and flags
  * can change while it is mounted).
  */
-int loopx_set_status(struct loopx_device *lo, fmode_t mode,
+int loopx_set_status(struct loopx_device *lo, blk_mode_t mode,
 		     const struct loop_info64 *info)
 {
 	struct request_queue *q = lo->disk->queue;
@@ -238,7 +238,7 @@ out_unlock:
  * Return: 0, -ENXIO if unbound, -EINVAL for a size that is not a power of
  * two from 512 to the page size, -EBUSY while exclusively held by others.
  */
-int loopx_set_block_size(struct loopx_device *lo, fmode_t mode,
+int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 			 unsigned long arg)
 {
 	struct request_queue *q = lo->disk->queue;

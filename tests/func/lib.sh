@@ -22,7 +22,12 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOOPX_FAMILY=${LOOPX_FAMILY:-loopx}
 SCRATCH=${LOOPX_SCRATCH:-/scratch}
 LXCTL=$REPO/tests/helpers/lxctl
-KO=$REPO/kernel/loopx.ko
+# The module built for the running kernel: kernel/loopx.ko for the default
+# (6.1) kernel, build/kmod/<version>/kernel/loopx.ko for any other (see the
+# Makefile).  LOOPX_KO overrides.
+KO=$REPO/build/kmod/$(uname -r)/kernel/loopx.ko
+[ -f "$KO" ] || KO=$REPO/kernel/loopx.ko
+KO=${LOOPX_KO:-$KO}
 
 case "$LOOPX_FAMILY" in
 loopx)

@@ -23,7 +23,10 @@ set -eu
 ROUND=${1:?round}
 LAST=${2:?last round}
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
-KO=${LOOPX_KO:-$REPO/kernel/loopx.ko}
+# The module built for the running kernel (see tests/func/lib.sh).
+KO=$REPO/build/kmod/$(uname -r)/kernel/loopx.ko
+[ -f "$KO" ] || KO=$REPO/kernel/loopx.ko
+KO=${LOOPX_KO:-$KO}
 LXCTL=$REPO/tests/helpers/lxctl
 export LXCTL_CONTROL=/dev/loopx-control
 OUTER=/mnt/persist

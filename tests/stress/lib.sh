@@ -20,7 +20,10 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ST=$REPO/tests/stress
 # LOOPX_KO lets a run use a module built elsewhere (e.g. a frozen copy
 # while kernel/ is being edited).
-KO=${LOOPX_KO:-$REPO/kernel/loopx.ko}
+# The module built for the running kernel (see tests/func/lib.sh).
+KO=$REPO/build/kmod/$(uname -r)/kernel/loopx.ko
+[ -f "$KO" ] || KO=$REPO/kernel/loopx.ko
+KO=${LOOPX_KO:-$KO}
 # shellcheck disable=SC2034
 LX=$REPO/cli/loopx
 LXCTL=$REPO/tests/helpers/lxctl

@@ -141,7 +141,11 @@ guest_main() {
 	echo "TAP version 13"
 	echo "1..${#tests[@]}"
 	echo "# kernel $(uname -r), long=$long, $(nproc) CPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
-	local m=${LOOPX_KO:-$repo/kernel/loopx.ko}
+	# the module lib.sh loads: the one built for the running kernel
+	local m
+	m=$repo/build/kmod/$(uname -r)/kernel/loopx.ko
+	[ -f "$m" ] || m=$repo/kernel/loopx.ko
+	m=${LOOPX_KO:-$m}
 	echo "# module $m, srcversion $(modinfo -F srcversion "$m" 2>/dev/null), built $(date -r "$m" '+%F %T' 2>/dev/null)"
 	# The guest sees the repo through a writable overlay and has gcc.
 	if ! make -s -C "$here" >/dev/null 2>&1; then

@@ -1,8 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
+# mkinitramfs.sh [VER]
+#
 # Build the tiny initramfs the loopx test VM boots with:
 #   build/vm/initramfs-<kver>.cpio.gz
+# for kernel VER (default: the newest 6.1, scripts/kver.sh).  Each kernel
+# gets its own image, with its own modules.
 # It holds busybox-static, the modules needed to reach the host's root over
 # virtio-9p (plus overlay and virtio_blk), and an /init that mounts the host
 # root read-only under a tmpfs overlay and switch_roots into
@@ -14,7 +18,11 @@
 set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-ver=$("$repo/scripts/kver.sh")
+ver=${1:-$("$repo/scripts/kver.sh")}
+if [ ! -f "/boot/vmlinuz-$ver" ] || [ ! -f "/lib/modules/$ver/modules.dep" ]; then
+	echo "mkinitramfs: kernel $ver is not installed" >&2
+	exit 1
+fi
 moddir=/lib/modules/$ver
 busybox=/bin/busybox
 outdir=$repo/build/vm

@@ -1,14 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run-in-vm.sh [--mem M] [--timeout S] [--log FILE] [--scratch-size SIZE]
-#              [--disk FILE] [--allow-crash] -- CMD ARGS...
+# run-in-vm.sh [--kernel VER] [--mem M] [--timeout S] [--log FILE]
+#              [--scratch-size SIZE] [--disk FILE] [--allow-crash] -- CMD ARGS...
 #
 # Boot the distribution kernel in QEMU (TCG) with the host root shared
 # read-only over virtio-9p under a tmpfs overlay, run CMD ARGS... as root in
 # the repo directory, and power off.  The guest console goes to the terminal
 # and to a log (build/vm/last.log always points at the latest one).
 # See Documentation/testing-vm.md.
+#
+# --kernel VER (or KVER=VER in the environment) boots /boot/vmlinuz-VER
+# instead of the newest 6.1; VER may also be a series such as 6.12, meaning
+# its newest installed kernel (scripts/kver.sh).  The guest's initramfs is
+# built from that kernel's modules, and the tests load the loopx.ko built
+# for it (make KSERIES=6.12 or KVER=VER).
 #
 # Exit status: CMD's status; 3 if CMD succeeded but the kernel log shows a
 # splat (see check-log.sh); 124 on timeout (qemu is killed); 125 if the guest
@@ -58,12 +64,14 @@ cleanup() {
 
 main() {
 	local repo mem=3G timeout=3000 scratch_size=4G disk='' crash_ok=0
+	local kernel=${KVER:-}
 	local ver initrd start elapsed qemu_rc marker rc verdict
 	local -a append qemu
 
 	repo=$(cd "$(dirname "$0")/../.." && pwd)
 	while [ $# -gt 0 ]; do
 		case "$1" in
+		--kernel) kernel=${2:?}; shift 2 ;;
 		--mem) mem=${2:?}; shift 2 ;;
 		--timeout) timeout=${2:?}; shift 2 ;;
 		--log) log=${2:?}; shift 2 ;;
@@ -84,8 +92,16 @@ main() {
 		exit 2 ;;
 	esac
 
-	ver=$("$repo/scripts/kver.sh")
-	initrd=$("$repo/tests/vm/mkinitramfs.sh")
+	if [ -n "$kernel" ] && [ -f "/boot/vmlinuz-$kernel" ]; then
+		ver=$kernel
+	else
+		ver=$("$repo/scripts/kver.sh" ${kernel:+"$kernel"})
+	fi
+	if [ ! -d "/lib/modules/$ver" ]; then
+		echo "run-in-vm: no /lib/modules/$ver for /boot/vmlinuz-$ver" >&2
+		exit 2
+	fi
+	initrd=$("$repo/tests/vm/mkinitramfs.sh" "$ver")
 
 	# Everything the guest needs from us lives in the repo: it sees the
 	# host only through the shared root (its /tmp is private).  Per-run

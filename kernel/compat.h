@@ -61,6 +61,16 @@ struct loopx_limits {
 	bool rotational;
 };
 
+/* The limits that both series keep in the same fields. */
+static inline void loopx_limits_get_common(struct request_queue *q,
+					   struct loopx_limits *l)
+{
+	l->block_size = q->limits.logical_block_size;
+	l->dma_alignment = q->limits.dma_alignment;
+	l->discard_granularity = q->limits.discard_granularity;
+	l->discard_sectors = q->limits.max_hw_discard_sectors;
+}
+
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 
 static inline int loopx_bdops_open(struct gendisk *disk, blk_mode_t mode)
@@ -92,10 +102,7 @@ static inline struct gendisk *loopx_alloc_disk(struct blk_mq_tag_set *set,
 static inline void loopx_limits_get(struct request_queue *q,
 				    struct loopx_limits *l)
 {
-	l->block_size = q->limits.logical_block_size;
-	l->dma_alignment = q->limits.dma_alignment;
-	l->discard_granularity = q->limits.discard_granularity;
-	l->discard_sectors = q->limits.max_hw_discard_sectors;
+	loopx_limits_get_common(q, l);
 	l->write_cache = q->limits.features & BLK_FEAT_WRITE_CACHE;
 	l->rotational = q->limits.features & BLK_FEAT_ROTATIONAL;
 }
@@ -185,10 +192,7 @@ static inline struct gendisk *loopx_alloc_disk(struct blk_mq_tag_set *set,
 static inline void loopx_limits_get(struct request_queue *q,
 				    struct loopx_limits *l)
 {
-	l->block_size = q->limits.logical_block_size;
-	l->dma_alignment = q->limits.dma_alignment;
-	l->discard_granularity = q->limits.discard_granularity;
-	l->discard_sectors = q->limits.max_hw_discard_sectors;
+	loopx_limits_get_common(q, l);
 	l->write_cache = test_bit(QUEUE_FLAG_WC, &q->queue_flags);
 	l->rotational = !blk_queue_nonrot(q);
 }

@@ -170,7 +170,14 @@ struct loopx_device {
 	/* what the data path learned; see fallback.c */
 	unsigned long refused;		/* LOOPX_REFUSED_* bits */
 	int refused_err[LOOPX_REFUSED_NR]; /* errno of the latest of each */
-	struct work_struct refusal_work; /* turns refused features off */
+	/*
+	 * Turns refused features off. Queued on lo->wq from any context
+	 * while a request is in flight; takes lo->lock and checks the
+	 * state, so it may run after an unbind (which clears @refused) and
+	 * do nothing. destroy_workqueue(lo->wq) in ->free_disk flushes it
+	 * before lo is freed.
+	 */
+	struct work_struct refusal_work;
 };
 
 /* main.c */

@@ -4,7 +4,8 @@
 # Module parameters: by default 8 devices exist after loading; max_loop=3
 # gives exactly 3 (0..2); hw_queue_depth sets the tag count of the queue;
 # the values show in /sys/module/*/parameters; a queue depth of 1 still
-# completes fio's 16 parallel requests.  Reloads the driver.
+# completes fio's 16 parallel requests; direct_io=2 is refused with a
+# message.  Reloads the driver.
 . "$(dirname "$0")/lib.sh"
 
 count() {
@@ -42,4 +43,18 @@ eq "$(sysattr "$(dev 0)" mq/0/nr_tags)" 32 "nr_tags with hw_queue_depth=32"
 f=$(mkrand 4)
 d=$(attach "$f")
 eq "$(sha_direct "$d")" "$(sha "$f")" "data with hw_queue_depth=32"
+# A direct_io outside -1..1 is refused at load, with the reason logged.
+if ! is_family loop; then
+	detach_all
+	unload_driver
+	if load_driver direct_io=2 >/dev/null 2>&1; then
+		fail "direct_io=2 was accepted"
+	fi
+	dmesg | grep -q "direct_io=2: must be -1, 0 or 1" ||
+		fail "no kernel message for direct_io=2"
+	load_driver
+	RELOADED=1
+	eq "$(cat "/sys/module/$MODNAME/parameters/direct_io")" "$(dio_default)" \
+	   "direct_io after a default load"
+fi
 pass

@@ -47,7 +47,10 @@ eq "$(sha_direct "$d")" "$(sha "$f")" "data with hw_queue_depth=32"
 if ! is_family loop; then
 	detach_all
 	unload_driver
-	if load_driver direct_io=2 >/dev/null 2>&1; then
+	# load_driver's status is its node check, and compat's node is
+	# left in /dev by guest-init: ask whether the module is there.
+	load_driver direct_io=2 >/dev/null 2>&1 || true
+	if driver_loaded; then
 		fail "direct_io=2 was accepted"
 	fi
 	dmesg | grep -q "direct_io=2: must be -1, 0 or 1" ||

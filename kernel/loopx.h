@@ -180,6 +180,17 @@ struct loopx_device {
 	struct work_struct refusal_work;
 };
 
+/*
+ * The drop-in build (Kbuild, LOOPX_AS_LOOP=y) is a module named loop and
+ * starts in compat mode; loopx.ko starts native.
+ */
+#ifndef LOOPX_COMPAT_DEFAULT
+#define LOOPX_COMPAT_DEFAULT false
+#define LOOPX_COMPAT_DEFAULT_NAME "off"
+#else
+#define LOOPX_COMPAT_DEFAULT_NAME "on (this is the drop-in loop module)"
+#endif
+
 /* main.c */
 extern struct mutex loopx_ctl_mutex;
 extern struct mutex loopx_bind_mutex;

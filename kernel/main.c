@@ -44,10 +44,11 @@ bool loopx_dio_default;
 /* what loop/dio_reason says of a binding that did not ask for direct I/O */
 const char *loopx_dio_off_reason;
 
-bool loopx_compat;
+bool loopx_compat = LOOPX_COMPAT_DEFAULT;
 module_param_named(compat, loopx_compat, bool, 0444);
 MODULE_PARM_DESC(compat,
-		 "Take the place of loop: major 7, /dev/loopN, /dev/loop-control. Default: off");
+		 "Take the place of loop: major 7, /dev/loopN, /dev/loop-control. Default: "
+		 LOOPX_COMPAT_DEFAULT_NAME);
 
 int loopx_part_shift;
 static int loopx_major;
@@ -457,7 +458,7 @@ static int loopx_register_major(void)
 	}
 	ret = __register_blkdev(LOOP_MAJOR, "loop", loopx_probe);
 	if (ret) {
-		pr_err("compat=1 needs block major %d, which is taken: unload loop first (%d)\n",
+		pr_err("compat=1 needs block major %d, which is taken (loop is loaded or built into this kernel): unload loop, or load with compat=0 (%d)\n",
 		       LOOP_MAJOR, ret);
 		return ret;
 	}

@@ -28,13 +28,18 @@ KOBJ	:= $(CURDIR)/kernel
 else
 KOBJ	:= $(CURDIR)/build/kmod/$(KVER)/kernel
 endif
+# The drop-in loop module (kernel/Kbuild, LOOPX_AS_LOOP=y): its objects are
+# compiled with other flags, so it always builds in a shadow tree.
+DROPIN	:= $(CURDIR)/build/dropin/$(KVER)/kernel
+DKMS_SRC := /usr/src
 
 # W=1 and -Werror for our own builds; DKMS builds leave both out so that a
 # newer compiler cannot break a user's install.
 KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
 
-.PHONY: all kobj modules cli helpers check checkpatch sparse shellcheck unit \
-	vmtest test demo bench clean help
+.PHONY: all kobj modules flavours dropin cli helpers check checkpatch sparse shellcheck \
+	unit vmtest test demo bench dkms-install dkms-install-loop dkms-remove \
+	deb clean help
 
 all: modules cli helpers
 
@@ -52,6 +57,48 @@ endif
 
 modules: kobj
 	$(KMAKE) W=1 LOOPX_WERROR=y modules
+
+# Debian's other 6.1 flavours (their headers, no image to boot): a build
+# check, as strict as the default kernel's.
+flavours:
+	$(MAKE) KVER=$(KDEF:-amd64=-rt-amd64) modules
+	$(MAKE) KVER=$(KDEF:-amd64=-cloud-amd64) modules
+
+# A build check of the drop-in, as strict as the module's own.
+dropin:
+	mkdir -p $(DROPIN)
+	find $(DROPIN) -maxdepth 1 -type l -delete
+	ln -s $(CURDIR)/kernel/Kbuild $(filter-out %.mod.c,$(wildcard \
+		$(CURDIR)/kernel/*.[ch])) $(DROPIN)/
+	ln -sfn $(CURDIR)/include $(DROPIN)/../include
+	$(MAKE) -C $(KDIR) M=$(DROPIN) LOOPX_VERSION=$(VERSION) W=1 \
+		LOOPX_WERROR=y LOOPX_AS_LOOP=y modules
+
+# DKMS, for the running kernel and every kernel installed later (root).
+# The trees in /usr/src are what the packages install too.
+dkms-install:
+	@command -v dkms >/dev/null || { echo "install dkms"; exit 1; }
+	scripts/dkms-tree.sh $(DKMS_SRC)/loopx-$(VERSION)
+	dkms install loopx/$(VERSION)
+
+# The drop-in loop module: modprobe loop gets loopx in compat mode.
+dkms-install-loop:
+	@command -v dkms >/dev/null || { echo "install dkms"; exit 1; }
+	scripts/dkms-tree.sh --loop $(DKMS_SRC)/loopx-loop-$(VERSION)
+	dkms install loopx-loop/$(VERSION)
+
+dkms-remove:
+	for m in loopx loopx-loop; do \
+		if dkms status -m $$m -v $(VERSION) | grep -q .; then \
+			dkms remove $$m/$(VERSION) --all || exit 1; \
+		fi; \
+		rm -rf $(DKMS_SRC)/$$m-$(VERSION); \
+	done
+
+# Debian packages, built with debhelper and dh-dkms from a copy of the
+# tree (dpkg-buildpackage writes next to its source): build/deb/*.deb.
+deb:
+	scripts/make-deb.sh build/deb
 
 cli:
 	$(MAKE) -C cli
@@ -86,7 +133,7 @@ sparse: kobj
 
 shellcheck:
 	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
-		tests/vm/*.sh tests/stress/*.sh bench/*.sh
+		tests/pkg/*.sh tests/vm/*.sh tests/stress/*.sh bench/*.sh
 
 unit:
 	$(MAKE) -C tests/unit run
@@ -121,6 +168,11 @@ help:
 	@echo "all        module, CLI and test helpers"
 	@echo "modules    the module against $(KDIR) (W=1, -Werror),"
 	@echo "           in $(KOBJ); KSERIES=6.12 or KVER=<ver> for another kernel"
+	@echo "flavours   build checks against 6.1's -rt and -cloud headers"
+	@echo "dropin     the drop-in loop module (compat by default), a build check"
+	@echo "dkms-install, dkms-install-loop, dkms-remove"
+	@echo "           loopx.ko / the drop-in loop.ko through DKMS (root)"
+	@echo "deb        loopx, loopx-dkms, loopx-loop-dkms packages in build/deb"
 	@echo "cli        cli/loopx"
 	@echo "check      checkpatch, sparse, shellcheck, unit tests"
 	@echo "unit       host-side unit tests"

@@ -16,7 +16,8 @@
 # by side; the tests (tests/func/lib.sh) load the one for the running kernel.
 
 KSERIES	?= 6.1
-KVER	?= $(shell scripts/kver.sh $(KSERIES))
+# Quiet here: packaging targets need no kernel; kobj says what is missing.
+KVER	?= $(shell scripts/kver.sh $(KSERIES) 2>/dev/null)
 KDIR	?= /lib/modules/$(KVER)/build
 KDEF	:= $(shell scripts/kver.sh 6.1 2>/dev/null)
 VERSION	:= $(shell cat VERSION)
@@ -47,6 +48,7 @@ all: modules cli helpers
 # files added to or removed from kernel/ are followed.  include/ is linked
 # too, for the driver's "../include/uapi/linux/loopx.h".
 kobj:
+	@test -n "$(KVER)" || { scripts/kver.sh $(KSERIES); exit 1; }
 ifneq ($(KOBJ),$(CURDIR)/kernel)
 	mkdir -p $(KOBJ)
 	find $(KOBJ) -maxdepth 1 -type l -delete

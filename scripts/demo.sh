@@ -5,10 +5,22 @@
 # detach, unload.  Runs as root INSIDE the test VM (see scripts/demo, or
 # "tests/vm/run-in-vm.sh -- scripts/demo.sh"); it loads a module and
 # repartitions a device, so not on a machine you care about.
+#
+# It uses this tree's build for the running kernel (kernel/loopx.ko, or
+# build/kmod/<version>/kernel/loopx.ko for a second kernel); with
+# LOOPX_DEMO_INSTALLED=1 it uses what the packages installed instead:
+# `modprobe loopx` and the loopx on $PATH.
 set -eu
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+installed=${LOOPX_DEMO_INSTALLED:-0}
 loopx=$repo/cli/loopx
+ko=$repo/build/kmod/$(uname -r)/kernel/loopx.ko
+[ -f "$ko" ] || ko=$repo/kernel/loopx.ko
+if [ "$installed" = 1 ]; then
+	loopx=$(command -v loopx)
+	ko=$(modinfo -n loopx)
+fi
 scratch=${LOOPX_SCRATCH:-/scratch}
 img=$scratch/demo.img
 mnt=$scratch/mnt
@@ -34,9 +46,13 @@ step "load the module"
 if [ -d /sys/module/loopx ]; then
 	echo "loopx already loaded"
 else
-	insmod "$repo/kernel/loopx.ko"
+	if [ "$installed" = 1 ]; then
+		modprobe loopx
+	else
+		insmod "$ko"
+	fi
 fi
-modinfo -F version "$repo/kernel/loopx.ko" | sed 's/^/loopx version /'
+echo "module $ko, version $(modinfo -F version "$ko"), kernel $(uname -r)"
 
 step "create a 256 MiB backing file"
 mkdir -p "$scratch"

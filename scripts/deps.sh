@@ -9,6 +9,8 @@ set -eu
 pkgs=(
 	# guest kernel + what the module builds against / sparse checks with
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	# 6.1's other flavours, for the build check (make flavours)
+	linux-headers-rt-amd64 linux-headers-cloud-amd64
 	# build and lint
 	gcc make libc6-dev sparse shellcheck
 	# the VM runner: emulator, initramfs userland, cpio, compressors for
@@ -23,6 +25,9 @@ pkgs=(
 	# bindfs (and fuse3's fusermount3) for a FUSE filesystem, python3 to
 	# pass a memfd, ip to bring up lo for NFS
 	btrfs-progs dosfstools bindfs fuse3 python3 iproute2
+	# the packages: make deb builds them, tests/pkg installs them in the
+	# guest, where DKMS builds the modules
+	dkms dh-dkms debhelper dpkg-dev
 )
 
 installed() {

@@ -1,41 +1,56 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# test-all.sh [--no-stress] [--long]
+# test-all.sh [--no-stress] [--long] [--full]
 #
 # Everything CI runs, from a fresh Debian 12 machine (as root): install what
-# is missing, build, static checks, host unit tests, the functional suite in
-# the QEMU guest for native loopx, compat mode and stock loop, and the short
-# variants of the stress and fault suite (tests/stress). --no-stress leaves
-# the stress suite out; --long runs the long variants of both suites (hours
-# under TCG). Each group's counts add up into the last line,
-# "N passed, N failed". Logs go to build/test-logs/.
+# is missing, build for Debian's 6.1 and 6.12 kernels (and 6.1's -rt and
+# -cloud flavours, and the drop-in loop module), the static checks, the
+# Debian packages, host unit tests, then in the QEMU guest: the functional
+# suite for native loopx, compat mode and stock loop on 6.1 and for native
+# loopx on 6.12, the packages (dpkg -i, DKMS, the drop-in, purge) on 6.1,
+# and the short variants of the stress and fault suite on 6.1.
+# --no-stress leaves the stress suite out; --long runs the long variants
+# of both suites (hours under TCG); --full adds what CI leaves out for
+# time: the compat family on 6.12, the package test on 6.12, and the
+# compat family's whole 023 and 046 (CI runs them lean there).
+#
+# Each suite prints its TAP lines and a line with the minutes used so far;
+# the counts add up into the last line, "N passed, N failed".  Logs go to
+# build/test-logs/.
 set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 2
 long=
 stress=1
+full=0
 for arg in "$@"; do
 	case $arg in
 	--long) long=--long ;;
 	--no-stress) stress=0 ;;
 	--stress) ;;	# the default now; accepted for old habits
-	*) echo "usage: $0 [--no-stress] [--long]" >&2; exit 2 ;;
+	--full) full=1 ;;
+	*) echo "usage: $0 [--no-stress] [--long] [--full]" >&2; exit 2 ;;
 	esac
 done
 
-# Minutes after which CI (CI=true) leaves the stress suite out.
-ci_budget=${LOOPX_CI_BUDGET:-40}
+# CI stops a run at 90 minutes and then lands nothing.  The stress suite
+# comes last; under CI=true it is left out once this many minutes are
+# used, and its VM gets at most what is left before 85.
+ci_budget=${LOOPX_CI_BUDGET:-50}
 logs=$repo/build/test-logs
 mkdir -p "$logs"
 passed=0
 failed=0
+started=$(date +%s)
 
 count() {
 	passed=$((passed + $1))
 	failed=$((failed + $2))
 }
+
+minutes() { echo $((($(date +%s) - started) / 60)); }
 
 # One pass/fail check: name, then the command; its output goes to a log.
 check() {
@@ -66,12 +81,15 @@ suite_counts() {
 	count "${p%,}" "$f"
 }
 
-# A suite inside the VM: its own TAP lines go to the terminal, and the VM
+# vm_suite NAME KERNEL CMD...: a suite in the guest booted on KERNEL (a
+# series or a version).  Its TAP lines go to the terminal, and the VM
 # runner's verdict on the kernel log is one more check.
 vm_suite() {
-	local name=$1 log=$logs/$1.log status
-	shift
-	tests/vm/run-in-vm.sh --log "$logs/$name.console" -- "$@" 2>&1 |
+	local name=$1 kernel=$2 log=$logs/$1.log status
+	shift 2
+	echo "# $name"
+	tests/vm/run-in-vm.sh --kernel "$kernel" --log "$logs/$name.console" \
+		-- "$@" 2>&1 |
 		tee "$log" | grep -E '^(not )?ok |^#|passed, [0-9]+ failed|^vm: '
 	status=${PIPESTATUS[0]}
 	suite_counts "$log"
@@ -80,18 +98,42 @@ vm_suite() {
 	124|125) echo "not ok - $name: VM timed out or died ($status)"; count 0 1 ;;
 	*) echo "ok - $name: kernel log clean"; count 1 0 ;;
 	esac
+	echo "# $(minutes) min used"
+}
+
+stress_suite() {
+	local vm_timeout=2400
+	if [ -n "${CI:-}" ]; then
+		if [ "$(minutes)" -ge "$ci_budget" ]; then
+			echo "# stress and faults: LEFT OUT, $(minutes) min of CI's 90 already used (budget $ci_budget min before it)"
+			return
+		fi
+		vm_timeout=$(((85 - $(minutes) - 8) * 60))
+	fi
+	echo "# stress and faults, 6.1 (boots its own VMs)"
+	tests/stress/run.sh $long --vm-timeout "$vm_timeout" 2>&1 |
+		tee "$logs/stress.log" |
+		grep -E '^(not )?ok |^#   [a-z]|passed, [0-9]+ failed|^vm: '
+	suite_counts "$logs/stress.log"
+	echo "# $(minutes) min used"
 }
 
 main() {
-	started=$(date +%s)
+	local lean=--lean
+
 	echo "# prerequisites"
 	scripts/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 	echo "# build and static checks"
 	check build make all
+	check build-6.12 make KSERIES=6.12 modules
+	check build-flavours make flavours
+	check build-dropin make dropin
 	check checkpatch make checkpatch
 	check sparse make sparse
+	check sparse-6.12 make KSERIES=6.12 sparse
 	check shellcheck make shellcheck
+	check packages make deb
 
 	echo "# host unit tests"
 	make -C tests/unit run >"$logs/unit.log" 2>&1
@@ -102,33 +144,26 @@ main() {
 	if [ ! -f kernel/loopx.ko ]; then
 		echo "# no module was built: skipping the VM suites"
 		count 0 1
-	else
-		echo "# functional suite, native loopx"
-		vm_suite func-loopx tests/func/run.sh --family loopx $long
-		# Default parameters in both modes: native uses direct I/O
-		# wherever the file allows it, compat stays buffered unless
-		# asked, as loop does, so the two cover both data paths.
-		echo "# functional suite, compat mode (buffered unless asked)"
-		vm_suite func-compat tests/func/run.sh --family compat $long
-		echo "# functional suite, stock loop (the yardstick)"
-		vm_suite func-loop tests/func/run.sh --family loop $long
+		echo "$passed passed, $failed failed"
+		exit 1
 	fi
-	# CI stops a run at 90 minutes and then lands nothing: past the
-	# budget below the stress suite (17 to 40 minutes) is left out,
-	# and the line says so.
-	used=$(( ($(date +%s) - started) / 60 ))
-	if [ "$stress" = 1 ] && [ -n "${CI:-}" ] && [ "$used" -ge "$ci_budget" ]; then
-		echo "# stress and faults: LEFT OUT, $used min of CI's 90 already used (budget $ci_budget min before it)"
-		stress=0
-	fi
-	if [ "$stress" = 1 ] && [ -f kernel/loopx.ko ]; then
-		echo "# stress and faults (boots its own VMs)"
-		tests/stress/run.sh $long 2>&1 |
-			tee "$logs/stress.log" |
-			grep -E '^(not )?ok |^#   [a-z]|passed, [0-9]+ failed|^vm: '
-		suite_counts "$logs/stress.log"
-	fi
+	[ "$full" = 0 ] || lean=
 
+	vm_suite func-6.1-loopx 6.1 tests/func/run.sh --family loopx $long
+	# Default parameters in both modes: native uses direct I/O wherever
+	# the file allows it, compat stays buffered unless asked, as loop
+	# does, so the two cover both data paths.
+	vm_suite func-6.1-compat 6.1 tests/func/run.sh --family compat $lean $long
+	vm_suite func-6.1-loop 6.1 tests/func/run.sh --family loop $long
+	vm_suite func-6.12-loopx 6.12 tests/func/run.sh --family loopx $long
+	vm_suite pkg-6.1 6.1 tests/pkg/run.sh build/deb
+	if [ "$full" = 1 ]; then
+		vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $long
+		vm_suite pkg-6.12 6.12 tests/pkg/run.sh build/deb
+	fi
+	[ "$stress" = 0 ] || stress_suite
+
+	echo "# $(minutes) min in all"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }

@@ -10,7 +10,7 @@
 # over the device's unbound workqueue, and so does the read-ahead of the
 # device's page cache. The data read at depth one must be the file's.
 . "$(dirname "$0")/lib.sh"
-[ "$MODNAME" = loopx ] || skip "loopx only"
+is_loopx || skip "loopx only"
 need fio taskset
 
 T=/sys/kernel/tracing

@@ -32,7 +32,9 @@
 # FAIL or SKIP line (run.sh shows these lines even when the test passes);
 # dio= and the reason are those right after the attach, with the defaults.
 # A case whose tool or module is missing is skipped with its reason, the
-# others still run.  LOOPX_MATRIX_CASES="tmpfs memfd" runs only those.
+# others still run.  LOOPX_MATRIX_CASES="tmpfs memfd" runs only those; a
+# lean run (run.sh --lean) runs the cases where compat mode differs most
+# from native: the files that refuse O_DIRECT or hole punching.
 # Not for the stock loop family (no direct I/O by default, errors on
 # tmpfs: not what this checks) nor with --params (defaults only).
 . "$(dirname "$0")/lib.sh"
@@ -555,6 +557,8 @@ if [ -n "$BLK" ]; then
 	done
 fi
 
+LEAN_CASES="tmpfs overlay-tmpfs vfat 9p memfd"
+[ "${LOOPX_LEAN:-0}" = 1 ] && : "${LOOPX_MATRIX_CASES:=$LEAN_CASES}"
 read -r -a cases <<<"${LOOPX_MATRIX_CASES:-${CASES[*]}}"
 for c in "${cases[@]}"; do
 	case " ${CASES[*]} " in

@@ -6,7 +6,7 @@
 # queues than CPUs with EINVAL and any change while bound with EBUSY, and a
 # device with one queue still moves data.
 . "$(dirname "$0")/lib.sh"
-[ "$MODNAME" = loopx ] || skip "loopx only"
+is_loopx || skip "loopx only"
 
 a=/sys/block/$PFX"0"/loopx/nr_hw_queues
 [ -w "$a" ] || fail "$a missing"

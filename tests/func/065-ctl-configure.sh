@@ -10,7 +10,7 @@
 # removed. The CLI attaches this way: it never opens the device node, so
 # udev has no write-close to answer with a partition rescan.
 . "$(dirname "$0")/lib.sh"
-[ "$MODNAME" = loopx ] || skip "loopx only"
+is_loopx || skip "loopx only"
 need sfdisk strace
 
 f=$(mkimg 64M)

@@ -3,27 +3,32 @@
 # timeout: 400
 #
 # loopx in compat mode serves util-linux unchanged: the nodes are loopN
-# with major 7 and /dev/loop-control is misc 10:237, the stock module is
-# not loaded, and losetup -f --show, -P, -l/-a/--json, -c, -d,
+# with major 7 and /dev/loop-control is misc 10:237, the module serving
+# them is loopx (loopx.ko with compat=1, or the drop-in loop.ko), and losetup -f --show, -P, -l/-a/--json, -c, -d,
 # --direct-io, -b and mount -o loop / umount -d all work, each checked in
-# sysfs.  loopx's module refcount rising while a device is bound shows
-# that it, not some other driver, serves these nodes.
+# sysfs.  The module's refcount rising while a device is bound shows that
+# it, not some other driver, serves these nodes.
 . "$(dirname "$0")/lib.sh"
 only_family compat
 need losetup sfdisk mkfs.ext4
 
-[ -d /sys/module/loopx ] || fail "/sys/module/loopx missing"
-[ ! -d /sys/module/loop ] || fail "stock loop is loaded"
-lsmod | grep -q '^loopx ' || fail "lsmod does not list loopx"
-! lsmod | grep -q '^loop ' || fail "lsmod lists loop"
+[ -d "/sys/module/$MODNAME" ] || fail "/sys/module/$MODNAME missing"
+eq "$(cat "/sys/module/$MODNAME/version")" "$(cat "$REPO/VERSION")" \
+	"version of the module serving loop's nodes"
+eq "$(cat "/sys/module/$MODNAME/parameters/compat")" Y "compat parameter"
+lsmod | grep -q "^$MODNAME " || fail "lsmod does not list $MODNAME"
+if [ "$MODNAME" = loopx ]; then
+	[ ! -d /sys/module/loop ] || fail "stock loop is loaded"
+fi
 eq "$(stat -c '%t:%T' /dev/loop-control)" "a:ed" "loop-control major:minor (hex)"
 eq "$(stat -c %t /dev/loop0)" 7 "major of /dev/loop0 (hex)"
 grep -Eq '^ *7 loop$' /proc/devices || fail "major 7 not registered as loop"
 
-ref=$(cat /sys/module/loopx/refcnt)
+ref=$(cat "/sys/module/$MODNAME/refcnt")
 f=$(mkimg 64M)
 d=$(losetup -f --show "$f") || fail "losetup -f --show"
-[ "$(cat /sys/module/loopx/refcnt)" -gt "$ref" ] || fail "loopx refcnt did not rise"
+[ "$(cat "/sys/module/$MODNAME/refcnt")" -gt "$ref" ] ||
+	fail "$MODNAME refcnt did not rise"
 eq "$(sysattr "$d" loop/backing_file)" "$f" backing_file
 losetup -a | grep -q "^$d: .*($f)" || fail "losetup -a: $(losetup -a)"
 losetup -l -n -O NAME,BACK-FILE | grep -q "^$d  *$f" ||

@@ -33,7 +33,10 @@ case "$LOOPX_FAMILY" in
 loopx)
 	PFX=loopx CTL=/dev/loopx-control MODNAME=loopx ;;
 compat)
-	PFX=loop CTL=/dev/loop-control MODNAME=loopx ;;
+	PFX=loop CTL=/dev/loop-control MODNAME=loopx
+	# The drop-in (run.sh --dropin): loopx built as a module named loop,
+	# installed by the loopx-loop-dkms package, loaded by modprobe.
+	[ "${LOOPX_DROPIN:-0}" = 1 ] && MODNAME=loop ;;
 loop)
 	PFX=loop CTL=/dev/loop-control MODNAME=loop ;;
 *)
@@ -91,6 +94,9 @@ part() { echo "${1}p$2"; }
 
 is_family() { [ "$LOOPX_FAMILY" = "$1" ]; }
 
+# Whether the driver under test is loopx (native, compat or the drop-in).
+is_loopx() { ! is_family loop; }
+
 # Skip unless the family is one of the arguments.
 only_family() {
 	local f
@@ -124,7 +130,16 @@ load_driver() {
 			echo "lib.sh: stock loop is loaded, compat=1 cannot work" >&2
 			return 1
 		fi
-		insmod "$KO" compat=1 "${modparams[@]}" "$@" ;;
+		if [ "${LOOPX_DROPIN:-0}" = 1 ]; then
+			modprobe loop "${modparams[@]}" "$@" || return
+			[ "$(cat /sys/module/loop/version 2>/dev/null)" = \
+			  "$(cat "$REPO/VERSION")" ] || {
+				echo "lib.sh: modprobe loop loaded another loop, not the drop-in" >&2
+				return 1
+			}
+		else
+			insmod "$KO" compat=1 "${modparams[@]}" "$@"
+		fi ;;
 	loop)
 		modprobe loop "$@" ;;
 	esac
@@ -302,7 +317,7 @@ lxctl() { "$LXCTL" "$@"; }
 # bool); stock loop never does.
 dio_default() {
 	local p=/sys/module/$MODNAME/parameters/direct_io
-	if [ "$MODNAME" = loopx ]; then
+	if is_loopx; then
 		case "$(cat "$p" 2>/dev/null)" in
 		1|Y) echo 1; return ;;
 		esac

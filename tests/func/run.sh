@@ -1,12 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--family loopx|compat|loop] [--params P=V,...] [--long] [NNN...]
+# run.sh [--family loopx|compat|loop] [--dropin] [--lean] [--params P=V,...]
+#        [--long] [NNN...]
 #
 # Run the functional tests (tests/func/NNN-*.sh) inside the test VM, e.g.
 #   tests/vm/run-in-vm.sh -- tests/func/run.sh --family loop
 # --params loads loopx with these module parameters (e.g. direct_io=0, to
-# run every test on buffered I/O).
+# run every test on buffered I/O).  --dropin runs the compat family on the
+# drop-in loop module that the loopx-loop-dkms package installed (modprobe
+# loop) instead of loopx.ko compat=1.  --lean (CI, for a family whose
+# twin already ran) trims the longest tests: see LOOPX_LEAN in lib.sh.
 # Loads the driver of the family first and unloads it at the end (both are
 # reported as checks: an rmmod that fails means something kept a reference).
 # Each test runs in its own bash with a timeout; after it, new kernel log
@@ -30,6 +34,8 @@ while [ $# -gt 0 ]; do
 	--family) family=${2:-}; shift 2 || usage ;;
 	--family=*) family=${1#*=}; shift ;;
 	--long) long=1; shift ;;
+	--dropin) family=compat; export LOOPX_DROPIN=1; shift ;;
+	--lean) export LOOPX_LEAN=1; shift ;;
 	--params) params=${2:-}; shift 2 || usage ;;
 	--params=*) params=${1#*=}; shift ;;
 	-h|--help) usage ;;
@@ -86,7 +92,7 @@ indent() { sed 's/^/#   /'; }
 
 echo "TAP version 13"
 echo "1..$((${#tests[@]} + 2))"
-echo "# family $family ($PFX*, $CTL), kernel $(uname -r), long=$long${params:+, params $params}"
+echo "# family $family${LOOPX_DROPIN:+ (drop-in module loop)} ($PFX*, $CTL), kernel $(uname -r), long=$long${params:+, params $params}"
 
 # The helpers are built here if needed: the guest sees the repo through a
 # writable overlay, and gcc comes with the host root.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--long] [--ko FILE] [--out FILE] [NAME...]
+# run.sh [--long] [--ko FILE] [--out FILE] [--vm-timeout S] [NAME...]
 #
 # The loopx stress scenarios (tests/stress/NN-*.sh, and crash.sh for 07).
 # On the host it boots one test VM for the in-guest scenarios and then runs
@@ -12,7 +12,9 @@
 # A kernel splat during a scenario fails that scenario.  --out also writes
 # the TAP to FILE (how the host gets it from the guest).  --ko tests another
 # build of the module than kernel/loopx.ko (a path inside the repo, since
-# the guest sees the host's /tmp only as its own).
+# the guest sees the host's /tmp only as its own).  --vm-timeout bounds the
+# in-guest scenarios' VM as a whole (default 2400 s, 30000 with --long), as
+# CI does to stay within its own limit.
 set -u
 
 usage() {
@@ -20,12 +22,13 @@ usage() {
 	exit 2
 }
 
-long=0 out='' ko='' sel=()
+long=0 out='' ko='' sel=() vm_timeout=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--long) long=1; shift ;;
 	--out) out=${2:-}; [ -n "$out" ] || usage; shift 2 ;;
 	--ko) ko=${2:-}; [ -n "$ko" ] || usage; shift 2 ;;
+	--vm-timeout) vm_timeout=${2:-}; [ -n "$vm_timeout" ] || usage; shift 2 ;;
 	-h|--help) usage ;;
 	-*) usage ;;
 	*) sel+=("$1"); shift ;;
@@ -67,7 +70,8 @@ host_main() {
 	if [ ${#names[@]} -gt 0 ]; then
 		# Generous: a hung scenario is cut by its own timeout in the
 		# guest, this only catches a guest that hangs as a whole.
-		"$repo/tests/vm/run-in-vm.sh" --timeout $((long ? 30000 : 2400)) \
+		"$repo/tests/vm/run-in-vm.sh" \
+			--timeout "${vm_timeout:-$((long ? 30000 : 2400))}" \
 			--log "$vmlog" -- tests/stress/run.sh "${args[@]}" \
 			--out "build/vm/out/${tap##*/}" "${names[@]}" \
 			>"$vmlog.console" 2>&1 || vmrc=$?

@@ -135,7 +135,7 @@ sparse: kobj
 
 shellcheck:
 	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
-		tests/pkg/*.sh tests/vm/*.sh tests/stress/*.sh bench/*.sh
+		tests/lib/*.sh tests/pkg/*.sh tests/vm/*.sh tests/stress/*.sh bench/*.sh
 
 unit:
 	$(MAKE) -C tests/unit run

@@ -18,16 +18,10 @@ set -eu
 # $(...) subshells must stop at the first failing command as well.
 shopt -s inherit_errexit
 
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, sysof, bound
+# shellcheck source=../lib/base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
 LOOPX_FAMILY=${LOOPX_FAMILY:-loopx}
-SCRATCH=${LOOPX_SCRATCH:-/scratch}
-LXCTL=$REPO/tests/helpers/lxctl
-# The module built for the running kernel: kernel/loopx.ko for the default
-# (6.1) kernel, build/kmod/<version>/kernel/loopx.ko for any other (see the
-# Makefile).  LOOPX_KO overrides.
-KO=$REPO/build/kmod/$(uname -r)/kernel/loopx.ko
-[ -f "$KO" ] || KO=$REPO/kernel/loopx.ko
-KO=${LOOPX_KO:-$KO}
 
 case "$LOOPX_FAMILY" in
 loopx)
@@ -44,10 +38,6 @@ loop)
 	exit 2 ;;
 esac
 export LXCTL_CONTROL=$CTL
-
-# The project's CLI speaks to whichever control node exists, so it serves
-# every family.  LOOPX_CLI may point elsewhere (e.g. losetup, to compare).
-LX=${LOOPX_CLI:-$REPO/cli/loopx}
 
 # --- results ----------------------------------------------------------------
 
@@ -86,8 +76,6 @@ devidx() {
 	echo "${n#"$PFX"}"
 }
 
-# /sys/block/<name> of a device path.
-sysof() { echo "/sys/block/${1##*/}"; }
 
 # Partition N of a device: /dev/loopx3 -> /dev/loopx3p1.
 part() { echo "${1}p$2"; }
@@ -279,8 +267,6 @@ free_dev() {
 	out=$("$LXCTL" ctl-get-free) || fail "ctl-get-free: $out"
 	dev "${out#ok }"
 }
-
-bound() { [ -d "$(sysof "$1")/loop" ]; }
 
 # wait_unbound DEV: an autoclear device must be unbound by the time its
 # last close has returned (a "losetup -d; losetup DEV ..." script relies

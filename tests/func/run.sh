@@ -55,8 +55,6 @@ LIB_NO_TEST=1 . "$here/lib.sh"
 set +e
 cd "$REPO" || exit 2
 
-# Kernel messages that mean the driver (or the kernel under it) broke.
-splat='WARNING:|BUG:|Oops|general protection|corruption|blocked for more than|kernel BUG|Call Trace'
 
 tests=()
 for t in "$here"/[0-9][0-9][0-9]-*.sh; do
@@ -148,7 +146,7 @@ for t in "${tests[@]}"; do
 	esac
 
 	# A splat fails the test that caused it, whatever the test said.
-	bad=$(dmesg | grep -E "$splat")
+	bad=$(dmesg | grep -E "$SPLAT")
 	if [ -n "$bad" ]; then
 		verdict=notok why="kernel log: $(echo "$bad" | head -n1)"
 		{ echo "--- kernel log:"; dmesg | tail -n 60; } >>"$log"

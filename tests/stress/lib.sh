@@ -14,22 +14,14 @@
 set -eu
 shopt -s inherit_errexit
 
+# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, sysof, bound
+# shellcheck source=../lib/base.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
 # Used by the scenarios that source this file.
 # shellcheck disable=SC2034
-REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 ST=$REPO/tests/stress
-# LOOPX_KO lets a run use a module built elsewhere (e.g. a frozen copy
-# while kernel/ is being edited).
-# The module built for the running kernel (see tests/func/lib.sh).
-KO=$REPO/build/kmod/$(uname -r)/kernel/loopx.ko
-[ -f "$KO" ] || KO=$REPO/kernel/loopx.ko
-KO=${LOOPX_KO:-$KO}
-# shellcheck disable=SC2034
-LX=$REPO/cli/loopx
-LXCTL=$REPO/tests/helpers/lxctl
 # shellcheck disable=SC2034
 STIO=$ST/stio
-SCRATCH=${LOOPX_SCRATCH:-/scratch}
 LONG=${LOOPX_LONG:-0}
 CTL=/dev/loopx-control
 export LXCTL_CONTROL=$CTL
@@ -123,8 +115,6 @@ unload_loopx() {
 }
 
 dev() { echo "/dev/loopx$1"; }
-sysof() { echo "/sys/block/${1##*/}"; }
-bound() { [ -d "$(sysof "$1")/loop" ]; }
 
 # wait_unbound DEV [SECONDS]
 wait_unbound() {

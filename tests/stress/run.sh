@@ -129,11 +129,12 @@ host_main() {
 
 # --- guest: the scenarios, one after the other --------------------------------
 
-# Kernel messages that mean the driver (or the kernel under it) broke.
-splat='WARNING:|BUG:|Oops|general protection|corruption|blocked for more than|kernel BUG|Call Trace|hung_task|Poison overwritten|Redzone|Object already free'
+# SPLAT, KO: the suites' shared base
+# shellcheck source=../lib/base.sh
+. "$here/../lib/base.sh"
 
 guest_main() {
-	local tests=() t name log limit rc secs verdict why bad n=0
+	local tests=() t name log limit rc secs verdict why bad m n=0
 	local passed=0 failed=0 skipped=0 left
 
 	export LOOPX_LONG=$long
@@ -146,11 +147,7 @@ guest_main() {
 	echo "1..${#tests[@]}"
 	echo "# kernel $(uname -r), long=$long, $(nproc) CPUs, $(awk '/MemTotal/ { print $2 / 1024 " MiB" }' /proc/meminfo)"
 	# the module lib.sh loads: the one built for the running kernel
-	local m
-	m=$repo/build/kmod/$(uname -r)/kernel/loopx.ko
-	[ -f "$m" ] || m=$repo/kernel/loopx.ko
-	m=${LOOPX_KO:-$m}
-	echo "# module $m, srcversion $(modinfo -F srcversion "$m" 2>/dev/null), built $(date -r "$m" '+%F %T' 2>/dev/null)"
+	echo "# module $KO, srcversion $(modinfo -F srcversion "$KO" 2>/dev/null), built $(date -r "$KO" '+%F %T' 2>/dev/null)"
 	# The guest sees the repo through a writable overlay and has gcc.
 	if ! make -s -C "$here" >/dev/null 2>&1; then
 		echo "Bail out! cannot build tests/stress helpers"
@@ -185,7 +182,7 @@ guest_main() {
 		   why=$(sed -n 's/^\(FAIL\|BAD\): //p' "$log" | head -n1)
 		   why=${why:-exit status $rc} ;;
 		esac
-		bad=$(dmesg | grep -E "$splat")
+		bad=$(dmesg | grep -E "$SPLAT")
 		if [ -n "$bad" ]; then
 			verdict=notok why="kernel log: $(echo "$bad" | head -n1)"
 			{ echo "--- kernel log:"; dmesg | tail -n 80; } >>"$log"

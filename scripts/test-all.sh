@@ -82,14 +82,16 @@ suite_counts() {
 }
 
 # vm_suite NAME KERNEL CMD...: a suite in the guest booted on KERNEL (a
-# series or a version).  Its TAP lines go to the terminal, and the VM
-# runner's verdict on the kernel log is one more check.
+# series or a version), with the extra run-in-vm.sh arguments in vm_args.
+# Its TAP lines go to the terminal, and the VM runner's verdict on the
+# kernel log is one more check.
+vm_args=()
 vm_suite() {
 	local name=$1 kernel=$2 log=$logs/$1.log status
 	shift 2
 	echo "# $name"
 	tests/vm/run-in-vm.sh --kernel "$kernel" --log "$logs/$name.console" \
-		-- "$@" 2>&1 |
+		"${vm_args[@]}" -- "$@" 2>&1 |
 		tee "$log" | grep -E '^(not )?ok |^#|passed, [0-9]+ failed|^vm: '
 	status=${PIPESTATUS[0]}
 	suite_counts "$log"
@@ -99,6 +101,23 @@ vm_suite() {
 	*) echo "ok - $name: kernel log clean"; count 1 0 ;;
 	esac
 	echo "# $(minutes) min used"
+}
+
+# The package test, on a disk image of the kernel's modules and headers.
+pkg_suite() {
+	local kver img
+	kver=$(scripts/kver.sh "$1")
+	img=build/pkg/tree-$kver.img
+	mkdir -p build/pkg
+	if ! tests/pkg/tree-image.sh "$kver" "$img" >"$logs/pkg-image.log" 2>&1; then
+		echo "not ok - pkg-$1: tree image (log: $logs/pkg-image.log)"
+		count 0 1
+		return
+	fi
+	vm_args=(--disk "$img")
+	vm_suite "pkg-$1" "$kver" tests/pkg/run.sh build/deb
+	vm_args=()
+	rm -f "$img"
 }
 
 stress_suite() {
@@ -156,10 +175,10 @@ main() {
 	vm_suite func-6.1-compat 6.1 tests/func/run.sh --family compat $lean $long
 	vm_suite func-6.1-loop 6.1 tests/func/run.sh --family loop $long
 	vm_suite func-6.12-loopx 6.12 tests/func/run.sh --family loopx $long
-	vm_suite pkg-6.1 6.1 tests/pkg/run.sh build/deb
+	pkg_suite 6.1
 	if [ "$full" = 1 ]; then
 		vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $long
-		vm_suite pkg-6.12 6.12 tests/pkg/run.sh build/deb
+		pkg_suite 6.12
 	fi
 	[ "$stress" = 0 ] || stress_suite
 

@@ -46,6 +46,25 @@ check() {
 	fi
 }
 
+# The disk with serial lxdisk (run-in-vm.sh --disk), if any, holds this
+# kernel's modules and headers (tests/pkg/tree-image.sh): mounted over the
+# guest's own, DKMS and depmod read them from a virtio disk instead of 9p.
+# What dpkg and DKMS write there goes with the image.
+use_tree_image() {
+	local b disk='' d
+	for b in /sys/block/vd*; do
+		[ "$(cat "$b/serial" 2>/dev/null)" = lxdisk ] && disk=/dev/${b##*/}
+	done
+	[ -n "$disk" ] || return 0
+	mkdir -p /run/pkgtree
+	mount "$disk" /run/pkgtree || return
+	mount --bind /run/pkgtree/modules "/lib/modules/$kver" || return
+	for d in /run/pkgtree/src/*; do
+		mount --bind "$d" "/usr/src/${d##*/}" || return
+	done
+	echo "# modules and headers of $kver from $disk"
+}
+
 # Only the running kernel's headers: DKMS also builds for the newest
 # installed kernel, which would double a build that runs under TCG.  The
 # other kernels' header trees look empty for the length of the test.
@@ -109,6 +128,7 @@ modprobe_dropin() {
 # losetup returns; then an ext4 image through mount -o loop.
 losetup_and_mount() {
 	local img=$work/gpt.img fs=$work/fs.img mnt=$work/mnt d
+	[ "$(loaded_version loop)" = "$version" ] || { echo "loop is not the drop-in"; return 1; }
 	truncate -s 64M "$img"
 	printf 'label: gpt\nsize=16MiB\nsize=16MiB\n' | sfdisk -q "$img" || return
 	d=$(losetup -f --show -P "$img") || return
@@ -164,6 +184,7 @@ main() {
 	echo "TAP version 13"
 	echo "# kernel $kver, packages $(cd "$debs" && echo *.deb)"
 	rmmod loop loopx 2>/dev/null
+	use_tree_image || echo "Bail out! cannot mount the tree image"
 	hide_other_headers
 
 	check "dpkg -i loopx loopx-dkms (DKMS builds for $kver)" \

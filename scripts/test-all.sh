@@ -38,7 +38,7 @@ done
 # CI stops a run at 90 minutes and then lands nothing.  The stress suite
 # comes last; under CI=true it is left out once this many minutes are
 # used, and its VM gets at most what is left before 85.
-ci_budget=${LOOPX_CI_BUDGET:-50}
+ci_budget=${LOOPX_CI_BUDGET:-55}
 logs=$repo/build/test-logs
 mkdir -p "$logs"
 passed=0

@@ -80,6 +80,15 @@ hide_other_headers() {
 
 module_file() { modinfo -n "$1" 2>/dev/null; }
 
+# updates_dkms PATH NAME: PATH is NAME.ko under updates/dkms (compressed
+# where the kernel's own modules are, as on 6.12).
+updates_dkms() {
+	case "$1" in
+	"/lib/modules/$kver/updates/dkms/$2.ko"|"/lib/modules/$kver/updates/dkms/$2.ko."*) ;;
+	*) echo "modinfo -n $2: $1"; return 1 ;;
+	esac
+}
+
 loaded_version() { cat "/sys/module/$1/version" 2>/dev/null; }
 
 dkms_empty() {
@@ -100,7 +109,7 @@ nothing_left() {
 
 installed_loopx() {
 	dkms status -m loopx -v "$version" -k "$kver" | grep -q ': installed' &&
-		[ "$(module_file loopx)" = "/lib/modules/$kver/updates/dkms/loopx.ko" ] &&
+		updates_dkms "$(module_file loopx)" loopx &&
 		[ -x /usr/sbin/loopx ] && /usr/sbin/loopx --version
 }
 
@@ -115,7 +124,7 @@ demo() {
 
 installed_dropin() {
 	dkms status -m loopx-loop -v "$version" -k "$kver" | grep -q ': installed' &&
-		[ "$(module_file loop)" = "/lib/modules/$kver/updates/dkms/loop.ko" ]
+		updates_dkms "$(module_file loop)" loop
 }
 
 modprobe_dropin() {

@@ -12,8 +12,9 @@
 # and the short variants of the stress and fault suite on 6.1.
 # --no-stress leaves the stress suite out; --long runs the long variants
 # of both suites (hours under TCG); --full adds what CI leaves out for
-# time: the compat family on 6.12, the package test on 6.12, and the
-# compat family's whole 023 and 046 (CI runs them lean there).
+# time: the compat family on 6.12, the package test on 6.12 (with an
+# upgrade and the compat family on the drop-in), and the compat family's
+# whole 023 and 046 (CI runs them lean there).
 #
 # Each suite prints its TAP lines and a line with the minutes used so far;
 # the counts add up into the last line, "N passed, N failed".  Logs go to
@@ -103,19 +104,21 @@ vm_suite() {
 	echo "# $(minutes) min used"
 }
 
-# The package test, on a disk image of the kernel's modules and headers.
+# pkg_suite SERIES [ARGS...]: the package test (tests/pkg/run.sh ARGS), on
+# a disk image of the kernel's modules and headers.
 pkg_suite() {
-	local kver img
-	kver=$(scripts/kver.sh "$1")
+	local series=$1 kver img
+	shift
+	kver=$(scripts/kver.sh "$series")
 	img=build/pkg/tree-$kver.img
 	mkdir -p build/pkg
 	if ! tests/pkg/tree-image.sh "$kver" "$img" >"$logs/pkg-image.log" 2>&1; then
-		echo "not ok - pkg-$1: tree image (log: $logs/pkg-image.log)"
+		echo "not ok - pkg-$series: tree image (log: $logs/pkg-image.log)"
 		count 0 1
 		return
 	fi
 	vm_args=(--disk "$img")
-	vm_suite "pkg-$1" "$kver" tests/pkg/run.sh build/deb
+	vm_suite "pkg-$series" "$kver" tests/pkg/run.sh "$@" build/deb
 	vm_args=()
 	rm -f "$img"
 }
@@ -178,7 +181,12 @@ main() {
 	pkg_suite 6.1
 	if [ "$full" = 1 ]; then
 		vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $long
-		pkg_suite 6.12
+		# an upgrade from an older build of the same sources, and the
+		# compat family on the drop-in
+		scripts/make-deb.sh --as-version "$(cat VERSION)~old" build/deb-old \
+			>"$logs/deb-old.log" 2>&1 ||
+			{ echo "not ok - packages as an older version"; count 0 1; }
+		pkg_suite 6.12 --upgrade-from build/deb-old --dropin-family
 	fi
 	[ "$stress" = 0 ] || stress_suite
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--dropin-family] DEBDIR
+# run.sh [--dropin-family] [--upgrade-from OLDDIR] DEBDIR
 #
 # The Debian packages on the running kernel, inside the test VM (whose root
 # is a writable overlay): dpkg -i of loopx and loopx-dkms builds loopx.ko
@@ -13,16 +13,22 @@
 #   tests/vm/run-in-vm.sh -- tests/pkg/run.sh build/deb
 # --dropin-family also runs the compat functional family on the installed
 # drop-in (tests/func/run.sh --dropin) before the purge: another 15
-# minutes under TCG.
+# minutes under TCG.  --upgrade-from first installs loopx and loopx-dkms
+# from OLDDIR (scripts/make-deb.sh --as-version), so that DEBDIR's are an
+# upgrade: DKMS must then hold only the new version, and the old source
+# tree must be gone.
 # Output is TAP; the last line is "N passed, N failed".
 set -u
 
-family=0
-if [ "${1:-}" = --dropin-family ]; then
-	family=1
-	shift
-fi
-[ $# -eq 1 ] || { echo "usage: run.sh [--dropin-family] DEBDIR" >&2; exit 2; }
+family=0 old=''
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--dropin-family) family=1; shift ;;
+	--upgrade-from) old=$(cd "${2:?}" && pwd); shift 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || { echo "usage: run.sh [--dropin-family] [--upgrade-from OLDDIR] DEBDIR" >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 debs=$(cd "$1" && pwd)
 version=$(cat "$repo/VERSION")
@@ -113,6 +119,29 @@ installed_loopx() {
 		[ -x /usr/sbin/loopx ] && /usr/sbin/loopx --version
 }
 
+# The version of the packages in OLDDIR.
+old_version() {
+	local f
+	f=$(echo "$old"/loopx-dkms_*_all.deb)
+	f=${f##*/loopx-dkms_}
+	echo "${f%_all.deb}"
+}
+
+install_old() {
+	dpkg -i "$old"/loopx_*.deb "$old"/loopx-dkms_*_all.deb &&
+		dkms status -m loopx -v "$(old_version)" -k "$kver" | grep -q ': installed'
+}
+
+# After the upgrade: only the new version in DKMS, the old tree gone.
+upgraded() {
+	local s
+	s=$(dkms status -m loopx)
+	echo "dkms status: $s"
+	[ "$(echo "$s" | grep -c .)" = 1 ] && echo "$s" | grep -q "^loopx/$version," &&
+		[ ! -e "/usr/src/loopx-$(old_version)" ] &&
+		[ ! -e "/var/lib/dkms/loopx/$(old_version)" ]
+}
+
 modprobe_loopx() {
 	modprobe loopx && [ "$(loaded_version loopx)" = "$version" ] &&
 		[ "$(cat /sys/module/loopx/parameters/compat)" = N ]
@@ -196,8 +225,14 @@ main() {
 	use_tree_image || echo "Bail out! cannot mount the tree image"
 	hide_other_headers
 
+	if [ -n "$old" ]; then
+		check "dpkg -i loopx loopx-dkms $(old_version), the version to upgrade from" \
+			install_old
+	fi
 	check "dpkg -i loopx loopx-dkms (DKMS builds for $kver)" \
 		dpkg -i "$debs/loopx_${version}_"*.deb "$debs/loopx-dkms_${version}_all.deb"
+	[ -z "$old" ] ||
+		check "upgrade from $(old_version): DKMS holds only $version" upgraded
 	check "loopx.ko under updates/dkms, /usr/sbin/loopx" installed_loopx
 	check "modprobe loopx (native, version $version)" modprobe_loopx
 	check "the demo on the installed packages" demo

@@ -99,21 +99,32 @@ int dev_find_free(struct lx_dev *dev)
 	return dev_from_index(family, idx, dev);
 }
 
-/* Is loopx behind the control node of @family, or stock loop? */
-static int ctl_is_loopx(enum lx_family family)
+/* Whether the module parameter file @path reads Y. */
+static int param_is_yes(const char *path)
 {
 	char val[4] = "";
 	FILE *f;
 
-	if (family == LX_FAMILY_LOOPX)
-		return 1;
-	f = fopen("/sys/module/loopx/parameters/compat", "r");
+	f = fopen(path, "r");
 	if (!f)
 		return 0;
 	if (!fgets(val, sizeof(val), f))
 		val[0] = '\0';
 	fclose(f);
 	return val[0] == 'Y';
+}
+
+/*
+ * Is loopx behind the control node of @family, or stock loop?  loopx.ko
+ * with compat=1, or the drop-in module named loop, which stock loop is
+ * not: it has no compat parameter.
+ */
+static int ctl_is_loopx(enum lx_family family)
+{
+	if (family == LX_FAMILY_LOOPX)
+		return 1;
+	return param_is_yes("/sys/module/loopx/parameters/compat") ||
+	       param_is_yes("/sys/module/loop/parameters/compat");
 }
 
 int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,

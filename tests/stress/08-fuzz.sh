@@ -6,8 +6,10 @@
 # while one thread does I/O and one opens and closes devices.  Afterwards:
 # everything can be cleared, the refcount is 0, a device works (attach,
 # write, read back, detach), every device can be removed, the module
-# unloads, and the slab caches hold no more than after a warm-up cycle
-# (the runner fails the scenario on any splat or hung task).
+# unloads, the slab caches hold no more than after a warm-up cycle, and
+# the bind mount the backing files are reached through unmounts, which it
+# would not with a file reference leaked (the runner fails the scenario on
+# any splat or hung task).
 # LOOPX_SEED=N repeats a run.
 # timeout: 900
 # shellcheck source=lib.sh
@@ -22,8 +24,9 @@ slack=64
 # Backing files for the fuzzer: random data of two sizes, empty, a size
 # that is not a sector multiple, and a GPT image (so PARTSCAN finds
 # partitions).
-fz=$WORK/files
-mkdir -p "$fz"
+mkdir "$WORK/files"
+mnt "$WORK/files" "$WORK/fs" --bind
+fz=$WORK/fs
 head -c 1M /dev/urandom >"$fz/r1"
 head -c 4M /dev/urandom >"$fz/r4"
 : >"$fz/empty"
@@ -79,5 +82,7 @@ slab_snapshot "$WORK/slab.end"
 if ! grew=$(slab_compare "$WORK/slab.base" "$WORK/slab.end" "$slack"); then
 	bad "slab objects grew over the fuzzing (slack $slack): $grew"
 fi
+out=$(umount "$fz" 2>&1) ||
+	bad "the backing files' bind mount is still busy after rmmod (a leaked file reference?): $out"
 note "seed $seed"
 finish

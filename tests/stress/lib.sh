@@ -199,7 +199,7 @@ slab_snapshot() {
 	echo 3 >/proc/sys/vm/drop_caches
 	# RCU-freed objects (inodes, kernfs nodes) go after a grace period.
 	sleep 1
-	awk 'NR > 2 && $1 ~ /^(kmalloc-[0-9kM]+|bio-[0-9]+|biovec-|bdev_cache|request_queue|blkdev_ioc|kernfs_node_cache|kernfs_iattrs_cache|inode_cache|dentry|filp|sysfs_dir_cache|radix_tree_node)/ {
+	awk 'NR > 2 && $1 ~ /^(kmalloc-[0-9kM]+|bio-[0-9]+|biovec-|bdev_cache|request_queue|blkdev_ioc|kernfs_node_cache|kernfs_iattrs_cache|inode_cache|dentry|sysfs_dir_cache|radix_tree_node)/ {
 		print $1, $2 }' /proc/slabinfo | sort >"$1"
 }
 

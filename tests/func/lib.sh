@@ -4,12 +4,9 @@
 # Shared helpers for the functional tests in tests/func (sourced by every
 # NNN-*.sh and by run.sh).  The tests run as root inside the test VM.
 #
-# Device family, from LOOPX_FAMILY (default loopx):
-#   loopx   loopx.ko native: /dev/loopxN, /dev/loopx-control
-#   compat  loopx.ko compat=1: /dev/loopN, /dev/loop-control, major 7
-#   loop    the distribution's stock loop.ko, for comparison
-# Every test is written against the variables below, never a literal name,
-# so one suite checks all three.
+# The device family (LOOPX_FAMILY: loopx, compat or loop) and its names
+# come from tests/lib/base.sh.  Every test is written against those
+# variables, never a literal name, so one suite checks all three.
 #
 # Test exit status: 0 pass, 1 fail, 4 skip (kselftest's convention).  The
 # last "SKIP: why" / "FAIL: why" line is what run.sh shows.
@@ -18,26 +15,11 @@ set -eu
 # $(...) subshells must stop at the first failing command as well.
 shopt -s inherit_errexit
 
-# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, sysof, bound
+# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, the family (PFX, CTL, MODNAME), dev,
+# sysof, bound, need, load_driver, unload_driver, detach_all, mnt,
+# release_all
 # shellcheck source=../lib/base.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
-LOOPX_FAMILY=${LOOPX_FAMILY:-loopx}
-
-case "$LOOPX_FAMILY" in
-loopx)
-	PFX=loopx CTL=/dev/loopx-control MODNAME=loopx ;;
-compat)
-	PFX=loop CTL=/dev/loop-control MODNAME=loopx
-	# The drop-in (run.sh --dropin): loopx built as a module named loop,
-	# installed by the loopx-loop-dkms package, loaded by modprobe.
-	[ "${LOOPX_DROPIN:-0}" = 1 ] && MODNAME=loop ;;
-loop)
-	PFX=loop CTL=/dev/loop-control MODNAME=loop ;;
-*)
-	echo "lib.sh: unknown LOOPX_FAMILY '$LOOPX_FAMILY'" >&2
-	exit 2 ;;
-esac
-export LXCTL_CONTROL=$CTL
 
 # --- results ----------------------------------------------------------------
 
@@ -66,7 +48,6 @@ note() {
 
 # --- names ------------------------------------------------------------------
 
-dev() { echo "/dev/${PFX}$1"; }
 sysblk() { echo "/sys/block/${PFX}$1"; }
 sysloop() { echo "/sys/block/${PFX}$1/loop"; }
 
@@ -75,7 +56,6 @@ devidx() {
 	local n=${1##*/}
 	echo "${n#"$PFX"}"
 }
-
 
 # Partition N of a device: /dev/loopx3 -> /dev/loopx3p1.
 part() { echo "${1}p$2"; }
@@ -94,51 +74,7 @@ only_family() {
 	skip "not for family $LOOPX_FAMILY (only $*)"
 }
 
-need() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null || skip "$c is not installed"
-	done
-}
-
 # --- driver -----------------------------------------------------------------
-
-driver_loaded() { [ -d "/sys/module/$MODNAME" ]; }
-
-# load_driver [PARAM=VALUE...]: load the driver under test, loopx with
-# $LOOPX_PARAMS first (run.sh --params), so that the arguments win.
-load_driver() {
-	local -a modparams
-	read -r -a modparams <<<"${LOOPX_PARAMS:-}"
-	case "$LOOPX_FAMILY" in
-	loopx)
-		insmod "$KO" "${modparams[@]}" "$@" ;;
-	compat)
-		if [ -d /sys/module/loop ]; then
-			echo "lib.sh: stock loop is loaded, compat=1 cannot work" >&2
-			return 1
-		fi
-		if [ "${LOOPX_DROPIN:-0}" = 1 ]; then
-			modprobe loop "${modparams[@]}" "$@" || return
-			[ "$(cat /sys/module/loop/version 2>/dev/null)" = \
-			  "$(cat "$REPO/VERSION")" ] || {
-				echo "lib.sh: modprobe loop loaded another loop, not the drop-in" >&2
-				return 1
-			}
-		else
-			insmod "$KO" compat=1 "${modparams[@]}" "$@"
-		fi ;;
-	loop)
-		modprobe loop "$@" ;;
-	esac
-	# The control node is created by devtmpfs, synchronously.
-	[ -c "$CTL" ] || { echo "lib.sh: $CTL missing after load" >&2; return 1; }
-}
-
-unload_driver() {
-	driver_loaded || return 0
-	rmmod "$MODNAME"
-}
 
 # reload_driver [PARAM=VALUE...]: for tests of module parameters.  The
 # test's cleanup puts the default driver back (see cleanup below).
@@ -151,38 +87,12 @@ reload_driver() {
 
 # --- per-test state and cleanup ---------------------------------------------
 
-PIDS=()
-MOUNTS=()
 RELOADED=0
 
-# Detach every bound device of the family under test.  Busy devices (still
-# mounted, still held) get autoclear from CLR_FD and go when released.
-detach_all() {
-	local d
-	for d in /sys/block/"$PFX"[0-9]*; do
-		[ -d "$d/loop" ] || continue
-		"$LXCTL" clr-fd "/dev/${d##*/}" >/dev/null || true
-	done
-}
-
 cleanup() {
-	local rc=$? p m i
+	local rc=$?
 	set +e
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	# Mounts of loop devices first, then the devices; a mount that holds
-	# a backing file (tmpfs) can only go after the detach.
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		m=${MOUNTS[i]}
-		mountpoint -q "$m" && umount "$m" 2>/dev/null
-	done
-	detach_all
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		m=${MOUNTS[i]}
-		mountpoint -q "$m" && umount "$m"
-	done
+	release_all
 	if [ "$RELOADED" = 1 ]; then
 		unload_driver && load_driver
 	fi
@@ -369,15 +279,6 @@ hold() {
 kill_hold() {
 	kill "$1"
 	wait "$1" 2>/dev/null || true
-}
-
-# mnt DEV DIR [mount options]: mount and remember it for cleanup.
-mnt() {
-	local d=$1 m=$2
-	shift 2
-	mkdir -p "$m"
-	mount "$@" "$d" "$m" || fail "mount $d $m $*"
-	MOUNTS+=("$m")
 }
 
 # --- partitions ---------------------------------------------------------------

@@ -27,7 +27,7 @@ CLEANUP() {
 	rm -rf /run/udev
 }
 
-load_loopx max_part=0 || fail "insmod"
+load_driver max_part=0 || fail "insmod"
 # Without systemd as PID 1 udevd runs as a plain process (what --daemon
 # would fork, kept as our child so that its pid is known); it needs /run
 # (tmpfs from guest-init) and learns the existing devices from trigger.

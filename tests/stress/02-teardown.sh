@@ -55,7 +55,7 @@ fio_running() { kill -0 "$fio_pid" 2>/dev/null; }
 # opened DEV: how many fds of other processes have DEV open.
 opened() { "$STIO" opened "$1" || true; }
 
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 for ((r = 1; r <= rounds; r++)); do
 	direct=$((r % 2))
 	dio=$(((r / 2) % 2))
@@ -141,7 +141,7 @@ for ((r = 1; r <= rounds; r++)); do
 			break
 		   fi
 		   count calls
-		   loaded || { bad "round $r: module gone during fio"; break; } ;;
+		   driver_loaded || { bad "round $r: module gone during fio"; break; } ;;
 		3) if [ $((r % 2)) = 1 ]; then
 			expect "LOOP_CLR_FD during fio" ok "$LXCTL" clr-fd "$d"
 			cleared=1
@@ -211,6 +211,6 @@ for ((r = 1; r <= rounds; r++)); do
 		lsmod | grep loopx >&2 || true
 	fi
 	count calls
-	load_loopx || fail "round $r: insmod"
+	load_driver || fail "round $r: insmod"
 done
 finish

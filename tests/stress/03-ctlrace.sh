@@ -19,7 +19,7 @@ for f in a b; do
 	head -c 8M /dev/urandom >"$WORK/$f"
 done
 
-load_loopx max_loop=4 || fail "insmod"
+load_driver max_loop=4 || fail "insmod"
 out=$("$ST/ctlrace" "$secs" 16 "$WORK/a" "$WORK/b" "$seed") || true
 echo "$out"
 line=$(grep '^ctlrace:' <<<"$out") || fail "ctlrace printed no counters"
@@ -87,7 +87,7 @@ rmmod loopx || bad "rmmod after the race"
 ! compgen -G "/sys/block/loopx*" >/dev/null || bad "sysfs entries left after rmmod"
 
 # The driver still works from scratch.
-load_loopx || fail "insmod after the race"
+load_driver || fail "insmod after the race"
 d=$(dev 0)
 out=$("$LXCTL" configure "$d" "$WORK/a") || bad "configure after the race: $out"
 out=$("$STIO" write "$d" 0 1048576 77 --fsync) || bad "write after the race: $out"

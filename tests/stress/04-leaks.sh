@@ -38,7 +38,7 @@ refcnt() { cat /sys/module/loopx/refcnt; }
 one_cycle() {
 	local c=$1 d flags=8 out idle holder
 
-	load_loopx || { bad "cycle $c: insmod"; return; }
+	load_driver || { bad "cycle $c: insmod"; return; }
 	idle=$(refcnt)
 	[ "$idle" = 0 ] || bad "cycle $c: refcount $idle right after insmod"
 	d=$(dev $((c % 4)))
@@ -82,7 +82,7 @@ one_cycle() {
 	[ "$(refcnt)" = "$idle" ] ||
 		bad "cycle $c: refcount $(refcnt) after add/remove, expected $idle"
 	rmmod loopx || bad "cycle $c: rmmod"
-	! loaded || bad "cycle $c: module still loaded after rmmod"
+	! driver_loaded || bad "cycle $c: module still loaded after rmmod"
 	count rounds
 }
 

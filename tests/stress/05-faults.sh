@@ -49,7 +49,7 @@ CLEANUP() {
 modprobe dm_flakey || skip "no dm-flakey module"
 modprobe brd rd_nr=1 rd_size=$((192 * 1024)) || skip "no brd module"
 [ -b /dev/ram0 ] || fail "no /dev/ram0 after modprobe brd"
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 
 # dm_table KIND: a 64 MiB table over /dev/ram0 at sector $base.
 dm_table() {

@@ -55,7 +55,7 @@ rpc.nfsd 4 || fail "rpc.nfsd"
 mount -t nfs -o vers=3,nolock,proto=tcp "127.0.0.1:$EXP" "$NFS" ||
 	fail "mount over NFS"
 MOUNTS+=("$NFS")
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 
 # fio_verify TARGET SIZE: write then verify, all errors fatal.
 fio_verify() {

@@ -36,13 +36,13 @@ printf 'label: gpt\nsize=2MiB\nsize=2MiB\nsize=4MiB\nsize=4MiB\n' |
 	sfdisk -q "$fz/gpt" >/dev/null || fail "sfdisk"
 
 # Warm-up cycle, then the baseline with the module unloaded.
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 "$LXCTL" configure "$(dev 0)" "$fz/r1" >/dev/null || fail "warm-up configure"
 "$LXCTL" clr-fd "$(dev 0)" >/dev/null
 rmmod loopx || fail "warm-up rmmod"
 slab_snapshot "$WORK/slab.base"
 
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 out=$("$ST/fuzz" "$calls" "$fz" --threads 6 --maxdev 8 --seed "$seed") || true
 echo "$out"
 line=$(grep '^fuzz:' <<<"$out") || fail "fuzz printed no counters (seed $seed)"

@@ -57,7 +57,7 @@ INCG=(bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' incg)
 
 pswpout() { awk '/^pswpout/ { print $2 }' /proc/vmstat; }
 
-load_loopx || fail "insmod"
+load_driver || fail "insmod"
 mkcg lxhog 64M
 mkcg lxio 32M
 truncate -s 2G "$WORK/swap"

@@ -14,7 +14,11 @@
 set -eu
 shopt -s inherit_errexit
 
-# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, sysof, bound
+# REPO, SCRATCH, LXCTL, LX, KO, SPLAT, the family (loopx: PFX, CTL,
+# MODNAME), dev, sysof, bound, need, load_driver, unload_driver,
+# driver_loaded, detach_all, mnt, release_all
+[ "${LOOPX_FAMILY:-loopx}" = loopx ] ||
+	{ echo "lib.sh: the stress suite runs native loopx only" >&2; exit 2; }
 # shellcheck source=../lib/base.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/base.sh"
 # Used by the scenarios that source this file.
@@ -23,8 +27,6 @@ ST=$REPO/tests/stress
 # shellcheck disable=SC2034
 STIO=$ST/stio
 LONG=${LOOPX_LONG:-0}
-CTL=/dev/loopx-control
-export LXCTL_CONTROL=$CTL
 
 # pick LONG_VALUE SHORT_VALUE: the value for this run (--long or not).
 pick() {
@@ -66,13 +68,6 @@ skip() {
 	exit 4
 }
 
-need() {
-	local c
-	for c in "$@"; do
-		command -v "$c" >/dev/null || skip "$c is not installed"
-	done
-}
-
 counters_line() {
 	local k s="counters:"
 	for k in "${ORDER[@]}"; do
@@ -98,23 +93,7 @@ add_counts() {
 	done
 }
 
-# --- driver -----------------------------------------------------------------
-
-loaded() { [ -d /sys/module/loopx ]; }
-
-# load_loopx [PARAM=VALUE...]
-# shellcheck disable=SC2120 # the parameters are optional
-load_loopx() {
-	insmod "$KO" "$@" || return 1
-	[ -c "$CTL" ] || { echo "lib.sh: $CTL missing after insmod" >&2; return 1; }
-}
-
-unload_loopx() {
-	loaded || return 0
-	rmmod loopx
-}
-
-dev() { echo "/dev/loopx$1"; }
+# --- devices ---------------------------------------------------------------
 
 # wait_unbound DEV [SECONDS]
 wait_unbound() {
@@ -140,38 +119,17 @@ bind_file() {
 	fi
 }
 
-# Clear every bound loopx device (busy ones get autoclear).
-detach_all() {
-	local d
-	for d in /sys/block/loopx[0-9]*; do
-		[ -d "$d/loop" ] || continue
-		"$LXCTL" clr-fd "/dev/${d##*/}" >/dev/null || true
-	done
-}
-
 # --- per-scenario state -----------------------------------------------------
 
-PIDS=()
-MOUNTS=()
-
-# Kill background jobs, unmount, detach; the scenario's own cleanup (the
-# CLEANUP function, if defined) runs first.
+# The scenario's own cleanup (the CLEANUP function, if defined) runs
+# first, then the shared release of jobs, mounts and devices.
 cleanup() {
-	local rc=$? p i
+	local rc=$?
 	set +e
 	if declare -F CLEANUP >/dev/null; then
 		CLEANUP
 	fi
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
-		mountpoint -q "${MOUNTS[i]}" && umount "${MOUNTS[i]}"
-	done
-	if loaded; then
-		detach_all
-	fi
+	release_all
 	rm -rf "$WORK"
 	exit "$rc"
 }
@@ -181,14 +139,6 @@ if [ -z "${LIB_NO_TEST:-}" ]; then
 	WORK=$(mktemp -d "$SCRATCH/lxstress.XXXXXX")
 	trap cleanup EXIT
 fi
-
-mnt() {
-	local d=$1 m=$2
-	shift 2
-	mkdir -p "$m"
-	mount "$@" "$d" "$m" || fail "mount $d $m $*"
-	MOUNTS+=("$m")
-}
 
 # --- slab and module accounting ---------------------------------------------
 

@@ -129,12 +129,12 @@ host_main() {
 
 # --- guest: the scenarios, one after the other --------------------------------
 
-# SPLAT, KO: the suites' shared base
+# SPLAT, KO, the driver and device helpers: the suites' shared base
 # shellcheck source=../lib/base.sh
 . "$here/../lib/base.sh"
 
 guest_main() {
-	local tests=() t name log limit rc secs verdict why bad m n=0
+	local tests=() t name log limit rc secs verdict why bad m d n=0
 	local passed=0 failed=0 skipped=0 left
 
 	export LOOPX_LONG=$long
@@ -166,7 +166,7 @@ guest_main() {
 
 		# A scenario starts without loopx loaded; it loads it with the
 		# parameters it wants.
-		rmmod loopx 2>/dev/null
+		unload_driver 2>/dev/null
 		dmesg -C
 		SECONDS=0
 		timeout -k 20 "$limit" bash "$t" >"$log" 2>&1 </dev/null
@@ -193,15 +193,12 @@ guest_main() {
 		for m in $left; do
 			umount "$m" 2>/dev/null || umount -l "$m"
 		done
-		if [ -d /sys/module/loopx ]; then
-			for d in /sys/block/loopx[0-9]*; do
-				[ -d "$d/loop" ] || continue
-				left="$left ${d##*/}"
-				"$repo/tests/helpers/lxctl" clr-fd "/dev/${d##*/}" >/dev/null 2>&1
+		if driver_loaded; then
+			for d in /sys/block/"$PFX"[0-9]*; do
+				[ -d "$d/loop" ] && left="$left ${d##*/}"
 			done
-			if ! rmmod loopx 2>/dev/null; then
-				left="$left module-busy"
-			fi
+			detach_all
+			unload_driver 2>/dev/null || left="$left module-busy"
 		fi
 		if [ -n "$left" ] && [ "$verdict" = ok ]; then
 			verdict=notok why="left behind:$left"

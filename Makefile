@@ -38,8 +38,8 @@ DKMS_SRC := /usr/src
 # newer compiler cannot break a user's install.
 KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
 
-.PHONY: all kobj modules flavours dropin cli helpers check checkpatch sparse shellcheck \
-	unit vmtest test demo bench dkms-install dkms-install-loop dkms-remove \
+.PHONY: all kobj modules flavours dropin cli helpers check checkpatch kernel-doc \
+	sparse shellcheck unit vmtest test demo bench dkms-install dkms-install-loop dkms-remove \
 	deb clean help
 
 all: modules cli helpers
@@ -133,6 +133,16 @@ sparse: kobj
 	$(KMAKE) C=2 LOOPX_WERROR=y modules 2>&1 | tee build/sparse-$(KVER).log
 	@! grep -E 'warning|error' build/sparse-$(KVER).log
 
+# kernel-doc of the module and the uapi header, with the kernel's own
+# script: any line it prints is a warning.
+KDOC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) include/uapi/linux/*.h
+
+kernel-doc:
+	@test -f $(KDIR)/scripts/kernel-doc || { echo "no $(KDIR)/scripts/kernel-doc"; exit 1; }
+	mkdir -p build
+	perl $(KDIR)/scripts/kernel-doc -none $(KDOC) 2>&1 | tee build/kernel-doc.log
+	@! grep -q . build/kernel-doc.log
+
 shellcheck:
 	shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/demo .ci/run tests/func/*.sh \
 		tests/lib/*.sh tests/pkg/*.sh tests/vm/*.sh tests/stress/*.sh bench/*.sh
@@ -140,7 +150,7 @@ shellcheck:
 unit:
 	$(MAKE) -C tests/unit run
 
-check: checkpatch sparse shellcheck unit
+check: checkpatch kernel-doc sparse shellcheck unit
 
 # The functional suite in a QEMU guest running the kernel built for.
 vmtest: all
@@ -176,7 +186,7 @@ help:
 	@echo "           loopx.ko / the drop-in loop.ko through DKMS (root)"
 	@echo "deb        loopx, loopx-dkms, loopx-loop-dkms packages in build/deb"
 	@echo "cli        cli/loopx"
-	@echo "check      checkpatch, sparse, shellcheck, unit tests"
+	@echo "check      checkpatch, kernel-doc, sparse, shellcheck, unit tests"
 	@echo "unit       host-side unit tests"
 	@echo "vmtest     functional tests in the VM (T=NNN for one)"
 	@echo "test       everything CI runs; ends with 'N passed, N failed'"

@@ -140,10 +140,10 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	spin_lock(&lo->file_lock);
 	lo->file = file;
 	spin_unlock(&lo->file_lock);
-	lo->offset = info->lo_offset;
-	lo->sizelimit = info->lo_sizelimit;
-	lo->flags = flags;
-	lo->written = false;
+	WRITE_ONCE(lo->offset, info->lo_offset);
+	WRITE_ONCE(lo->sizelimit, info->lo_sizelimit);
+	WRITE_ONCE(lo->flags, flags);
+	WRITE_ONCE(lo->written, false);
 	memcpy(lo->file_name, info->lo_file_name, LO_NAME_SIZE);
 	lo->file_name[LO_NAME_SIZE - 1] = 0;
 	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
@@ -303,8 +303,8 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	spin_lock(&lo->file_lock);
 	lo->file = NULL;
 	spin_unlock(&lo->file_lock);
-	lo->offset = 0;
-	lo->sizelimit = 0;
+	WRITE_ONCE(lo->offset, 0);
+	WRITE_ONCE(lo->sizelimit, 0);
 	lo->use_dio = false;
 	lo->try_nowait = false;
 	WRITE_ONCE(lo->dio_reason, "");
@@ -334,7 +334,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	set_bit(GD_SUPPRESS_PART_SCAN, &disk->state);
 	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
 
-	lo->flags = 0;
+	WRITE_ONCE(lo->flags, 0);
 	WRITE_ONCE(lo->state, LOOPX_UNBOUND);
 	module_put(THIS_MODULE);
 	return file;
@@ -366,7 +366,8 @@ int loopx_clear(struct loopx_device *lo)
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 	} else if (loopx_busy(lo)) {
-		lo->flags |= LO_FLAGS_AUTOCLEAR;
+		/* not frozen: the I/O path reads @flags with READ_ONCE() */
+		WRITE_ONCE(lo->flags, lo->flags | LO_FLAGS_AUTOCLEAR);
 	} else {
 		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
 		file = loopx_unbind(lo);
@@ -533,7 +534,7 @@ int loopx_open(struct gendisk *disk, blk_mode_t mode)
 	if (lo->state == LOOPX_DELETING)
 		ret = -ENXIO;
 	else
-		lo->open_count++;
+		WRITE_ONCE(lo->open_count, lo->open_count + 1);
 	mutex_unlock(&lo->lock);
 	return ret;
 }
@@ -553,7 +554,8 @@ void loopx_release(struct gendisk *disk)
 	struct file *file = NULL;
 
 	mutex_lock(&lo->lock);
-	if (!--lo->open_count && lo->state == LOOPX_BOUND &&
+	WRITE_ONCE(lo->open_count, lo->open_count - 1);
+	if (!lo->open_count && lo->state == LOOPX_BOUND &&
 	    (lo->flags & LO_FLAGS_AUTOCLEAR)) {
 		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
 		file = loopx_unbind(lo);

@@ -522,8 +522,12 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 		loopx_put_inflight(lo, hq);
 		goto out_no_medium;
 	}
-	/* the block layer lets writes through to a read-only disk */
-	if (op_is_write(req_op(rq)) && (lo->flags & LO_FLAGS_READ_ONLY)) {
+	/*
+	 * The block layer lets writes through to a read-only disk.  READ_ONCE:
+	 * a deferred LOOP_CLR_FD sets AUTOCLEAR in @flags without freezing.
+	 */
+	if (op_is_write(req_op(rq)) &&
+	    (READ_ONCE(lo->flags) & LO_FLAGS_READ_ONLY)) {
 		loopx_put_inflight(lo, hq);
 		return BLK_STS_IOERR;
 	}

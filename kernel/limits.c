@@ -168,13 +168,13 @@ void loopx_apply_dio(struct loopx_device *lo, bool want,
 					 queue_logical_block_size(q), &err);
 	lo->use_dio = want && !why;
 	if (lo->use_dio) {
-		lo->flags |= LO_FLAGS_DIRECT_IO;
+		WRITE_ONCE(lo->flags, lo->flags | LO_FLAGS_DIRECT_IO);
 		WRITE_ONCE(lo->dio_reason, "");
 		WRITE_ONCE(lo->dio_err, 0);
 		lim.dma_alignment = max_t(u32, lo->dio_mem_align,
 					  SECTOR_SIZE) - 1;
 	} else {
-		lo->flags &= ~LO_FLAGS_DIRECT_IO;
+		WRITE_ONCE(lo->flags, lo->flags & ~LO_FLAGS_DIRECT_IO);
 		WRITE_ONCE(lo->dio_reason, want ? why : off_reason);
 		WRITE_ONCE(lo->dio_err, want ? err : off_err);
 		lim.dma_alignment = SECTOR_SIZE - 1;

@@ -126,14 +126,60 @@ enum {
 
 /**
  * struct loopx_device - one /dev/loopxN
+ * @index: N of /dev/loopxN, the key in loopx_idr
+ * @disk: the gendisk; its private_data points back here
+ * @tag_set: the blk-mq tag set of @disk's queue
+ * @wq: the unbound workqueue requests are handed to, and @refusal_work
+ * @lock: serialises state changes, @open_count, @holds and configuration
+ * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock, read with
+ *	READ_ONCE() elsewhere
+ * @open_count: openers of the disk and its partitions; written under
+ *	@lock, read without it by a strict detach's wait
+ * @holds: control-node references that keep the device from being
+ *	removed; under @lock, see loopx_dev_hold()
+ * @release_wq: woken at every close (a waiting strict detach)
+ * @draining: set while unbinding, so that new requests are refused
+ * @drain_wq: woken as requests complete, for the drain of an unbind
+ * @file_lock: makes @file stable for readers outside @lock; writers of
+ *	@file hold @lock as well
+ * @file: the backing file, of which the device holds one reference
+ * @offset: where the device starts in @file, in bytes
+ * @sizelimit: the device's size in bytes, 0 for up to the end of @file
+ * @flags: LO_FLAGS_*
+ * @use_dio: requests are IOCB_DIRECT on @file
+ * @try_nowait: and ->queue_rq tries them with IOCB_NOWAIT first
+ * @written: a write reached @file since the bind
+ * @file_name: lo_file_name as the caller set it
+ * @crypt_name: lo_crypt_name as the caller set it (a free-form tag)
+ * @dio_align: the DIO offset alignment of @file
+ * @dio_mem_align: the DIO memory alignment of @file
+ * @dio_reason: why direct I/O is off, or ""
+ * @dio_err: the errno behind @dio_reason, or 0
+ * @no_zero_range: @file refused FALLOC_FL_ZERO_RANGE; punch and reallocate
+ * @sysfs_added: the loop/ sysfs group exists; under @lock
+ * @refused: LOOPX_REFUSED_* bits, what @file refused at run time (see
+ *	fallback.c)
+ * @refused_err: the errno of the latest refusal of each kind
+ * @refusal_work: turns refused features off. Queued on @wq from any
+ *	context while a request is in flight; takes @lock and checks the
+ *	state, so it may run after an unbind (which clears @refused) and do
+ *	nothing. destroy_workqueue(@wq) in ->free_disk flushes it before the
+ *	device is freed.
  *
  * Lifetime: allocated by loopx_dev_add(), reachable through loopx_idr while
  * it exists; freed by ->free_disk once the last reference to the gendisk is
  * gone, which is after del_gendisk() and after every opener has closed.
  *
- * The fields under "configuration" change only with lo->lock held AND the
- * queue frozen (or with the device unbound and capacity zero), which is why
- * the I/O path reads them without locks.
+ * The fields from @file_lock to @sysfs_added are the configuration: they
+ * change with @lock held and either the queue frozen or the device unbound
+ * with capacity zero, which is why the I/O path reads them without locks.
+ * One exception: LOOP_CLR_FD on a busy device sets LO_FLAGS_AUTOCLEAR in
+ * @flags under @lock alone, so the I/O path reads @flags with READ_ONCE().
+ *
+ * A field that sysfs, the I/O path or a wait condition reads without @lock
+ * (@state, @open_count, @offset, @sizelimit, @flags, @draining, @written,
+ * @dio_reason, @dio_err) is read with READ_ONCE() and written with
+ * WRITE_ONCE().
  */
 struct loopx_device {
 	int index;
@@ -142,41 +188,34 @@ struct loopx_device {
 	struct workqueue_struct *wq;
 
 	struct mutex lock;		/* state, open count, configuration */
-	enum loopx_state state;		/* lo->lock; READ_ONCE elsewhere */
-	unsigned int open_count;	/* lo->lock */
-	unsigned int holds;		/* lo->lock; see loopx_dev_hold() */
-	wait_queue_head_t release_wq;	/* woken at every close */
-	bool draining;			/* unbinding: refuse new requests */
-	wait_queue_head_t drain_wq;	/* woken as requests complete */
+	enum loopx_state state;
+	unsigned int open_count;
+	unsigned int holds;
+	wait_queue_head_t release_wq;
+	bool draining;
+	wait_queue_head_t drain_wq;
 
 	/* configuration */
 	spinlock_t file_lock;		/* writers also hold lo->lock */
-	struct file *file;		/* the backing file, one reference */
-	loff_t offset;			/* start in the file, bytes */
-	loff_t sizelimit;		/* 0: up to the end of the file */
-	u32 flags;			/* LO_FLAGS_* */
-	bool use_dio;			/* IOCB_DIRECT on the backing file */
-	bool try_nowait;		/* and IOCB_NOWAIT from ->queue_rq */
-	bool written;			/* a write reached the file since bind */
+	struct file *file;
+	loff_t offset;
+	loff_t sizelimit;
+	u32 flags;
+	bool use_dio;
+	bool try_nowait;
+	bool written;
 	char file_name[LO_NAME_SIZE];
 	char crypt_name[LO_NAME_SIZE];
-	u32 dio_align;			/* backing file's DIO offset alignment */
-	u32 dio_mem_align;		/* and its DIO memory alignment */
-	const char *dio_reason;		/* why direct I/O is off, or "" */
-	int dio_err;			/* and the errno behind it, or 0 */
-	bool no_zero_range;		/* FALLOC_FL_ZERO_RANGE was refused */
-	bool sysfs_added;		/* loop/ exists; lo->lock */
+	u32 dio_align;
+	u32 dio_mem_align;
+	const char *dio_reason;
+	int dio_err;
+	bool no_zero_range;
+	bool sysfs_added;
 
-	/* what the data path learned; see fallback.c */
-	unsigned long refused;		/* LOOPX_REFUSED_* bits */
-	int refused_err[LOOPX_REFUSED_NR]; /* errno of the latest of each */
-	/*
-	 * Turns refused features off. Queued on lo->wq from any context
-	 * while a request is in flight; takes lo->lock and checks the
-	 * state, so it may run after an unbind (which clears @refused) and
-	 * do nothing. destroy_workqueue(lo->wq) in ->free_disk flushes it
-	 * before lo is freed.
-	 */
+	/* what the data path learned */
+	unsigned long refused;
+	int refused_err[LOOPX_REFUSED_NR];
 	struct work_struct refusal_work;
 };
 

@@ -105,11 +105,11 @@ again:
 	if (resize)
 		sync_blockdev(lo->disk->part0);
 	blk_mq_freeze_queue(q);
-	lo->flags = flags;
+	WRITE_ONCE(lo->flags, flags);
 	loopx_set_names(lo, info);
 	if (resize) {
-		lo->offset = info->lo_offset;
-		lo->sizelimit = info->lo_sizelimit;
+		WRITE_ONCE(lo->offset, info->lo_offset);
+		WRITE_ONCE(lo->sizelimit, info->lo_sizelimit);
 		loopx_apply_dio(lo, lo->flags & LO_FLAGS_DIRECT_IO,
 				lo->dio_reason, lo->dio_err);
 	}

@@ -8,14 +8,15 @@
 # -cloud flavours, and the drop-in loop module), the static checks, the
 # Debian packages, host unit tests, then in the QEMU guest: the functional
 # suite for native loopx, compat mode and stock loop on 6.1 and for native
-# loopx on 6.12, the short variants of the stress and fault suite on 6.1,
-# and the packages (dpkg -i, DKMS, the drop-in, purge) on 6.1.
+# loopx and compat mode on 6.12, the short variants of the stress and fault
+# suite on 6.1, and the packages on 6.1 (dpkg -i, an upgrade, DKMS, the
+# drop-in with the two compat tests that look at who serves loop, purge).
 # --no-stress leaves the stress suite out; --long runs the long variants
 # of both suites (hours under TCG); --full adds what CI leaves out for
-# time: the compat family on 6.12, the package test on 6.12 (with an
-# upgrade and the compat family on the drop-in), and the compat family's
-# whole 023 and 046 (CI runs them lean there).  Under CI=true the stress
-# suite and then the package test run only while CI's 90 minutes allow.
+# time: the package test on 6.12 with make dkms-install and the whole
+# compat family on the drop-in, and the compat family's whole 023 and 046 (CI runs them lean).
+# Under CI=true the stress suite and then the package test run only while
+# CI's 90 minutes allow.
 #
 # Each suite prints its TAP lines and a line with the minutes used so far;
 # the counts add up into the last line, "N passed, N failed".  Logs go to
@@ -43,6 +44,7 @@ done
 # before 85.  Documentation/testing.md has the figures behind them.
 ci_budget=${LOOPX_CI_BUDGET:-60}
 ci_budget_pkg=$((ci_budget + 5))
+old_built=
 logs=$repo/build/test-logs
 mkdir -p "$logs"
 passed=0
@@ -133,6 +135,19 @@ pkg_suite() {
 	rm -f "$img"
 }
 
+# old_packages: the packages of an older build of the same sources, in
+# build/deb-old, for the package test to upgrade from.
+old_packages() {
+	if [ -z "$old_built" ]; then
+		scripts/make-deb.sh --as-version "$(cat VERSION)~old" \
+			build/deb-old >"$logs/deb-old.log" 2>&1
+		old_built=$?
+		[ "$old_built" = 0 ] || { count 0 1
+			echo "not ok - packages as an older version (log: $logs/deb-old.log)"; }
+	fi
+	return "$old_built"
+}
+
 stress_suite() {
 	local vm_timeout=2400
 	left_out "stress and faults" "$ci_budget" && return
@@ -157,6 +172,7 @@ main() {
 	check build-flavours make flavours
 	check build-dropin make dropin
 	check checkpatch make checkpatch
+	check kernel-doc make kernel-doc
 	check sparse make sparse
 	check sparse-6.12 make KSERIES=6.12 sparse
 	check shellcheck make shellcheck
@@ -183,16 +199,17 @@ main() {
 	vm_suite func-6.1-compat 6.1 tests/func/run.sh --family compat $lean $long
 	vm_suite func-6.1-loop 6.1 tests/func/run.sh --family loop $long
 	vm_suite func-6.12-loopx 6.12 tests/func/run.sh --family loopx $long
+	vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $lean $long
 	[ "$stress" = 0 ] || stress_suite
-	left_out "package test" "$ci_budget_pkg" || pkg_suite 6.1
-	if [ "$full" = 1 ]; then
-		vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $long
-		# an upgrade from an older build of the same sources, and the
-		# compat family on the drop-in
-		scripts/make-deb.sh --as-version "$(cat VERSION)~old" build/deb-old \
-			>"$logs/deb-old.log" 2>&1 ||
-			{ echo "not ok - packages as an older version"; count 0 1; }
-		pkg_suite 6.12 --upgrade-from build/deb-old --dropin-family
+	if ! left_out "package test" "$ci_budget_pkg"; then
+		# of the compat family on the drop-in, the two tests that
+		# look at who serves loop; --full runs all of it on 6.12
+		old_packages && pkg_suite 6.1 --upgrade-from build/deb-old \
+			--dropin-tests "065 090"
+	fi
+	if [ "$full" = 1 ] && old_packages; then
+		pkg_suite 6.12 --make-dkms --upgrade-from build/deb-old \
+			--dropin-family
 	fi
 
 	echo "# $(minutes) min in all"

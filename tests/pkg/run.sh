@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--dropin-family] [--upgrade-from OLDDIR] DEBDIR
+# run.sh [--make-dkms] [--dropin-family] [--dropin-tests "NAME..."]
+#        [--upgrade-from OLDDIR] DEBDIR
 #
 # The Debian packages on the running kernel, inside the test VM (whose root
 # is a writable overlay): dpkg -i of loopx and loopx-dkms builds loopx.ko
@@ -13,22 +14,27 @@
 #   tests/vm/run-in-vm.sh -- tests/pkg/run.sh build/deb
 # --dropin-family also runs the compat functional family on the installed
 # drop-in (tests/func/run.sh --dropin) before the purge: another 15
-# minutes under TCG (LOOPX_PKG_FAMILY_TESTS="065 090" runs only those).  --upgrade-from first installs loopx and loopx-dkms
-# from OLDDIR (scripts/make-deb.sh --as-version), so that DEBDIR's are an
+# minutes under TCG; --dropin-tests "065 090" runs only those tests of it.
+# --upgrade-from first installs loopx and loopx-dkms from OLDDIR (scripts/make-deb.sh --as-version), so that DEBDIR's are an
 # upgrade: DKMS must then hold only the new version, and the old source
 # tree must be gone.
+# --make-dkms first installs and removes the module with the Makefile's
+# dkms-install and dkms-remove, from the source tree, as a user without
+# the packages would.
 # Output is TAP; the last line is "N passed, N failed".
 set -u
 
-family=0 old=''
+family=0 old='' family_tests='' make_dkms=0
 while [ $# -gt 1 ]; do
 	case "$1" in
+	--make-dkms) make_dkms=1; shift ;;
 	--dropin-family) family=1; shift ;;
+	--dropin-tests) family=1; family_tests=${2:?}; shift 2 ;;
 	--upgrade-from) old=$(cd "${2:?}" && pwd); shift 2 ;;
 	*) break ;;
 	esac
 done
-[ $# -eq 1 ] || { echo "usage: run.sh [--dropin-family] [--upgrade-from OLDDIR] DEBDIR" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n 4,5p "$0" | sed 's/^# //' >&2; exit 2; }
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 debs=$(cd "$1" && pwd)
 version=$(cat "$repo/VERSION")
@@ -117,6 +123,15 @@ installed_loopx() {
 	dkms status -m loopx -v "$version" -k "$kver" | grep -q ': installed' &&
 		updates_dkms "$(module_file loopx)" loopx &&
 		[ -x /usr/sbin/loopx ] && /usr/sbin/loopx --version
+}
+
+# make dkms-install: DKMS builds and installs loopx for this kernel.
+make_dkms_install() {
+	make -C "$repo" dkms-install &&
+		dkms status -m loopx -v "$version" -k "$kver" | grep -q ': installed' &&
+		updates_dkms "$(module_file loopx)" loopx &&
+		modprobe loopx &&
+		[ "$(loaded_version loopx)" = "$version" ] && rmmod loopx
 }
 
 # The version of the packages in OLDDIR.
@@ -225,6 +240,11 @@ main() {
 	use_tree_image || echo "Bail out! cannot mount the tree image"
 	hide_other_headers
 
+	if [ "$make_dkms" = 1 ]; then
+		check "make dkms-install, modprobe loopx" make_dkms_install
+		check "make dkms-remove" make -C "$repo" dkms-remove
+		check "dkms status empty, no file left" eval "dkms_empty && nothing_left"
+	fi
 	if [ -n "$old" ]; then
 		check "dpkg -i loopx loopx-dkms $(old_version), the version to upgrade from" \
 			install_old
@@ -244,7 +264,7 @@ main() {
 	if [ "$family" = 1 ]; then
 		# shellcheck disable=SC2086 # a list of test names
 		check "the compat functional family on the drop-in" \
-			"$repo/tests/func/run.sh" --dropin ${LOOPX_PKG_FAMILY_TESTS:-}
+			"$repo/tests/func/run.sh" --dropin $family_tests
 		grep -E '^(not )?ok |passed, [0-9]+ failed' "$log" | sed 's/^/#   /'
 	fi
 	check "dpkg --purge all three" \

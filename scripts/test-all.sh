@@ -8,15 +8,16 @@
 # -cloud flavours, and the drop-in loop module), the static checks, the
 # Debian packages, host unit tests, then in the QEMU guest: the functional
 # suite for native loopx, compat mode and stock loop on 6.1 and for native
-# loopx and compat mode on 6.12, the short variants of the stress and fault
-# suite on 6.1, and the packages on 6.1 (dpkg -i, an upgrade, DKMS, the
-# drop-in with the two compat tests that look at who serves loop, purge).
+# loopx on 6.12, the short variants of the stress and fault suite on 6.1,
+# the compat family on 6.12, and the packages on 6.1 (dpkg -i, an upgrade,
+# DKMS, the drop-in with the two compat tests that look at who serves loop,
+# purge).
 # --no-stress leaves the stress suite out; --long runs the long variants
 # of both suites (hours under TCG); --full adds what CI leaves out for
 # time: the package test on 6.12 with make dkms-install and the whole
 # compat family on the drop-in, and the compat family's whole 023 and 046 (CI runs them lean).
-# Under CI=true the stress suite and then the package test run only while
-# CI's 90 minutes allow.
+# Under CI=true the stress suite, the compat family on 6.12 and the
+# package test run only while CI's 90 minutes allow.
 #
 # Each suite prints its TAP lines and a line with the minutes used so far;
 # the counts add up into the last line, "N passed, N failed".  Logs go to
@@ -38,11 +39,14 @@ for arg in "$@"; do
 	esac
 done
 
-# CI stops a run at 90 minutes and then lands nothing.  The stress suite
-# and the package test come last; under CI=true each is left out once the
-# minutes below are used, and the stress VM gets at most what is left
-# before 85.  Documentation/testing.md has the figures behind them.
+# CI stops a run at 90 minutes and then lands nothing.  The stress suite,
+# the compat family on 6.12 and the package test come last, in that order
+# (the whole suite on 6.1 first, as the issue asks when not all fits);
+# under CI=true each is left out once the minutes below are used, and the
+# stress VM gets at most what is left before 85.  Documentation/testing.md
+# has the figures behind them.
 ci_budget=${LOOPX_CI_BUDGET:-60}
+ci_budget_612=$((ci_budget + 2))
 ci_budget_pkg=$((ci_budget + 5))
 old_built=
 logs=$repo/build/test-logs
@@ -199,8 +203,9 @@ main() {
 	vm_suite func-6.1-compat 6.1 tests/func/run.sh --family compat $lean $long
 	vm_suite func-6.1-loop 6.1 tests/func/run.sh --family loop $long
 	vm_suite func-6.12-loopx 6.12 tests/func/run.sh --family loopx $long
-	vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $lean $long
 	[ "$stress" = 0 ] || stress_suite
+	left_out "func-6.12-compat" "$ci_budget_612" ||
+		vm_suite func-6.12-compat 6.12 tests/func/run.sh --family compat $lean $long
 	if ! left_out "package test" "$ci_budget_pkg"; then
 		# of the compat family on the drop-in, the two tests that
 		# look at who serves loop; --full runs all of it on 6.12

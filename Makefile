@@ -119,7 +119,7 @@ $(TOOLS)/checkpatch.pl:
 # Kernel-style C everywhere: the module, the CLI, the test helpers.
 CSRC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) cli/*.[ch] \
 	  tests/unit/*.[ch] tests/helpers/*.c tests/stress/*.[ch] bench/*.c \
-	  include/uapi/linux/*.h
+	  include/uapi/linux/*.h include/linux/*.h
 
 checkpatch: $(TOOLS)/checkpatch.pl
 	perl $(TOOLS)/checkpatch.pl --no-tree --strict --show-types --terse \
@@ -135,7 +135,7 @@ sparse: kobj
 
 # kernel-doc of the module and the uapi header, with the kernel's own
 # script: any line it prints is a warning.
-KDOC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) include/uapi/linux/*.h
+KDOC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) include/uapi/linux/*.h include/linux/*.h
 
 kernel-doc:
 	@test -f $(KDIR)/scripts/kernel-doc || { echo "no $(KDIR)/scripts/kernel-doc"; exit 1; }

@@ -111,7 +111,7 @@ static int loopx_check_dio_asked(struct loopx_device *lo, struct file *file,
  */
 static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 			      blk_mode_t mode, const struct loop_config *config,
-			      u32 xflags)
+			      u32 xflags, struct loopx_xfer_state *xfer)
 {
 	const struct loop_info64 *info = &config->info;
 	u32 flags = info->lo_flags;
@@ -148,6 +148,8 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	lo->file_name[LO_NAME_SIZE - 1] = 0;
 	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
 	lo->crypt_name[LO_NAME_SIZE - 1] = 0;
+	/* the device owns the transform from here on */
+	loopx_xfer_install(lo, xfer);
 
 	loopx_forget_refusals(lo);
 	loopx_set_block_limits(lo, block_size);
@@ -207,15 +209,21 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags)
 {
 	struct gendisk *disk = lo->disk;
+	struct loopx_xfer_state xfer;
 	struct file *file;
 	int ret;
 
 	ret = loopx_check_config(config, PAGE_SIZE);
 	if (ret)
 		return ret;
+	ret = loopx_xfer_get(&xfer, &config->info);
+	if (ret)
+		return ret;
 	file = fget(config->fd);
-	if (!file)
+	if (!file) {
+		loopx_xfer_put(&xfer);
 		return -EBADF;
+	}
 
 	mutex_lock(&loopx_bind_mutex);
 	loopx_lock(lo);
@@ -231,7 +239,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	 * The disk's own uevents wait until the end (the partition scan sends
 	 * one too), so udev sees one change, after every partition's add.
 	 */
-	ret = loopx_apply_config(lo, file, mode, config, xflags);
+	ret = loopx_apply_config(lo, file, mode, config, xflags, &xfer);
 	if (ret)
 		goto out_unlock;
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
@@ -259,6 +267,7 @@ out_unlock:
 	loopx_unlock(lo);
 	mutex_unlock(&loopx_bind_mutex);
 	fput(file);
+	loopx_xfer_put(&xfer);
 	return ret;
 }
 
@@ -292,6 +301,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 {
 	struct gendisk *disk = lo->disk;
 	struct file *file = lo->file;
+	struct loopx_xfer_state xfer = { };
 	int ret;
 
 	sync_blockdev(disk->part0);
@@ -312,6 +322,9 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	loopx_forget_refusals(lo);
 	memset(lo->file_name, 0, LO_NAME_SIZE);
 	memset(lo->crypt_name, 0, LO_NAME_SIZE);
+	/* drained: no request uses the transform any more */
+	loopx_xfer_install(lo, &xfer);
+	loopx_xfer_put(&xfer);
 	loopx_reset_limits(lo);
 	invalidate_disk(disk);
 	set_disk_ro(disk, false);

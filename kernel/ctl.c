@@ -31,13 +31,17 @@ static int loopx_ctl_configure(struct file *file,
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL) ||
-	    req.__reserved[0] || req.__reserved[1])
+	    req.__reserved[0] || req.__reserved[1]) {
+		loopx_wipe_key(&req.config.info);
 		return -EINVAL;
+	}
 
 	for (tries = 0; tries < 16; tries++) {
 		lo = loopx_dev_hold(req.index);
-		if (IS_ERR(lo))
-			return PTR_ERR(lo);
+		if (IS_ERR(lo)) {
+			ret = PTR_ERR(lo);
+			break;
+		}
 		ret = loopx_configure(lo, mode, &req.config, req.flags);
 		if (!ret)
 			ret = lo->index;
@@ -45,6 +49,7 @@ static int loopx_ctl_configure(struct file *file,
 		if (ret != -EBUSY || req.index >= 0)
 			break;
 	}
+	loopx_wipe_key(&req.config.info);
 	/*
 	 * The index is the return value as well: if it cannot be copied out,
 	 * failing would leave a bound device that nobody knows about.

@@ -27,7 +27,7 @@
 #include "loopx.h"
 
 /* Zero what a short read left untouched: the part past the file's end. */
-static void loopx_zero_fill(struct request *rq, unsigned long done)
+void loopx_zero_fill(struct request *rq, unsigned long done)
 {
 	struct req_iterator iter;
 	struct bio_vec bv;
@@ -194,8 +194,7 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 		__sb_writers_acquired(sb, SB_FREEZE_WRITE);
 		sb_end_write(sb);
 	}
-	kfree(cmd->bvec_alloc);
-	cmd->bvec_alloc = NULL;
+	loopx_free_iter(cmd);
 
 	/*
 	 * A filesystem writes what it can and returns the count; only the
@@ -234,8 +233,8 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
  * table; several bios are gathered into the command's inline array, or, for
  * a large request, into one allocated here.
  */
-static int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
-			   struct iov_iter *iter, unsigned int dir)
+int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
+		    struct iov_iter *iter, unsigned int dir)
 {
 	struct req_iterator rq_iter;
 	struct bio_vec bv, *bvec;
@@ -269,13 +268,19 @@ static int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
 	return 0;
 }
 
+/* Free what loopx_init_iter() allocated, once the file I/O has ended. */
+void loopx_free_iter(struct loopx_cmd *cmd)
+{
+	kfree(cmd->bvec_alloc);
+	cmd->bvec_alloc = NULL;
+}
+
 /* Give back what loopx_rw() took for an attempt that did not start. */
 static void loopx_rw_undo(struct loopx_cmd *cmd)
 {
 	if (cmd->sb_write)
 		sb_end_write(file_inode(cmd->iocb.ki_filp)->i_sb);
-	kfree(cmd->bvec_alloc);
-	cmd->bvec_alloc = NULL;
+	loopx_free_iter(cmd);
 }
 
 /*
@@ -366,6 +371,10 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
+		if (lo->xfer.ops) {
+			ret = loopx_xfer_rw(lo, cmd, pos);
+			break;
+		}
 		loopx_rw(lo, cmd, pos, false);
 		return;
 	case REQ_OP_FLUSH:
@@ -457,7 +466,8 @@ static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
 	unsigned int noio;
 	bool started;
 
-	if (!lo->try_nowait || current->bio_list)
+	/* a transform runs in a worker, see xfer_io.c */
+	if (!lo->try_nowait || lo->xfer.ops || current->bio_list)
 		return false;
 	/* 6.12 would reach the plug's cached time through current->plug */
 	loopx_plug_invalidate_ts();

@@ -35,9 +35,13 @@ static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 {
 	struct loop_config config;
 
+	int ret;
+
 	if (copy_from_user(&config, argp, sizeof(config)))
 		return -EFAULT;
-	return loopx_configure(lo, mode, &config, 0);
+	ret = loopx_configure(lo, mode, &config, 0);
+	loopx_wipe_key(&config.info);
+	return ret;
 }
 
 static int loopx_ioctl_set_status_old(struct loopx_device *lo, blk_mode_t mode,
@@ -45,11 +49,15 @@ static int loopx_ioctl_set_status_old(struct loopx_device *lo, blk_mode_t mode,
 {
 	struct loop_info old;
 	struct loop_info64 info;
+	int ret;
 
 	if (copy_from_user(&old, argp, sizeof(old)))
 		return -EFAULT;
 	loopx_info_from_old(&old, &info);
-	return loopx_set_status(lo, mode, &info);
+	memzero_explicit(old.lo_encrypt_key, LO_KEY_SIZE);
+	ret = loopx_set_status(lo, mode, &info);
+	loopx_wipe_key(&info);
+	return ret;
 }
 
 static int loopx_ioctl_get_status_old(struct loopx_device *lo,
@@ -73,10 +81,13 @@ static int loopx_ioctl_set_status64(struct loopx_device *lo, blk_mode_t mode,
 				    void __user *argp)
 {
 	struct loop_info64 info;
+	int ret;
 
 	if (copy_from_user(&info, argp, sizeof(info)))
 		return -EFAULT;
-	return loopx_set_status(lo, mode, &info);
+	ret = loopx_set_status(lo, mode, &info);
+	loopx_wipe_key(&info);
+	return ret;
 }
 
 static int loopx_ioctl_get_status64(struct loopx_device *lo,
@@ -170,6 +181,7 @@ static int loopx_compat_set_status(struct loopx_device *lo, blk_mode_t mode,
 {
 	struct loopx_compat_info c;
 	struct loop_info64 info = { };
+	int ret;
 
 	if (!loopx_may_change(mode))
 		return -EPERM;
@@ -187,7 +199,10 @@ static int loopx_compat_set_status(struct loopx_device *lo, blk_mode_t mode,
 	info.lo_init[1] = c.lo_init[1];
 	memcpy(info.lo_file_name, c.lo_name, LO_NAME_SIZE);
 	memcpy(info.lo_encrypt_key, c.lo_encrypt_key, LO_KEY_SIZE);
-	return loopx_set_status(lo, mode, &info);
+	memzero_explicit(c.lo_encrypt_key, LO_KEY_SIZE);
+	ret = loopx_set_status(lo, mode, &info);
+	loopx_wipe_key(&info);
+	return ret;
 }
 
 static int loopx_compat_get_status(struct loopx_device *lo, void __user *argp)

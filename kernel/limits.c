@@ -279,8 +279,8 @@ void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
  * @lo: the device; lo->file is set
  *
  * Discard and write-zeroes go to fallocate(), so they are offered only when
- * the backing file can punch holes. Read-ahead is at least the backing
- * device's.
+ * the backing file can punch holes and no transform is in the way.
+ * Read-ahead is at least the backing device's.
  */
 void loopx_set_file_limits(struct loopx_device *lo)
 {
@@ -291,7 +291,12 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	struct loopx_limits lim;
 
 	loopx_limits_get(lo->disk->queue, &lim);
-	if (!writable) {
+	/*
+	 * Through a transform, zeroes are the encryption of zeroes, and a hole
+	 * in the file would read as the decryption of zeroes: neither
+	 * discard nor write-zeroes can go to the file as they are.
+	 */
+	if (!writable || lo->xfer.ops) {
 		loopx_discard_limits(&lim, 0, 0);
 	} else if (S_ISBLK(inode->i_mode)) {
 		/*

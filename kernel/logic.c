@@ -74,16 +74,15 @@ int loopx_check_block_size(unsigned int block_size, unsigned int max_size)
  * loopx_check_info() - validate the settable fields of a loop_info64
  * @info: what userspace passed to LOOP_CONFIGURE or LOOP_SET_STATUS64
  *
- * Transfer functions are not implemented yet, so any encryption type but
- * LO_CRYPT_NONE is refused rather than silently ignored: a caller that asked
- * for encryption must not end up writing plain text.
+ * Whether an encryption type in range has a transform, and whether the
+ * transform takes the key and cipher name, is for transfer.c to say.
  *
  * Return: 0, -EINVAL for an unsupported field or -EOVERFLOW for an offset or
  * size limit that does not fit a file position.
  */
 int loopx_check_info(const struct loop_info64 *info)
 {
-	if (info->lo_encrypt_type != LO_CRYPT_NONE)
+	if (info->lo_encrypt_type >= MAX_LO_CRYPT)
 		return -EINVAL;
 	if (info->lo_encrypt_key_size > LO_KEY_SIZE)
 		return -EINVAL;

@@ -22,6 +22,7 @@
 #include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/llist.h>
+#include <linux/mempool.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -30,6 +31,7 @@
 
 #include "compat.h"
 #include "../include/uapi/linux/loopx.h"
+#include "../include/linux/loopx_transfer.h"
 
 /*
  * unbound -> bound       LOOP_SET_FD / LOOP_CONFIGURE
@@ -125,6 +127,24 @@ enum {
 };
 
 /**
+ * struct loopx_xfer_state - the transform a device uses (transfer.c)
+ * @ops: the transform, NULL for none; its module is pinned while set
+ * @state: what @ops->init returned, key material included
+ * @pool: bounce pages for writes, see xfer_io.c
+ * @type: lo_encrypt_type as set, LO_CRYPT_NONE for none
+ * @key_size: lo_encrypt_key_size as set; the key itself is not kept here
+ * @name: what sysfs shows as the device's encryption
+ */
+struct loopx_xfer_state {
+	const struct loopx_transfer *ops;
+	void *state;
+	mempool_t *pool;
+	u32 type;
+	u32 key_size;
+	char name[LO_NAME_SIZE];
+};
+
+/**
  * struct loopx_device - one /dev/loopxN
  * @index: N of /dev/loopxN, the key in loopx_idr
  * @disk: the gendisk; its private_data points back here
@@ -140,8 +160,8 @@ enum {
  * @release_wq: woken at every close (a waiting strict detach)
  * @draining: set while unbinding, so that new requests are refused
  * @drain_wq: woken as requests complete, for the drain of an unbind
- * @file_lock: makes @file stable for readers outside @lock; writers of
- *	@file hold @lock as well
+ * @file_lock: makes @file and @xfer stable for readers outside @lock;
+ *	their writers hold @lock as well
  * @file: the backing file, of which the device holds one reference
  * @offset: where the device starts in @file, in bytes
  * @sizelimit: the device's size in bytes, 0 for up to the end of @file
@@ -150,7 +170,9 @@ enum {
  * @try_nowait: and ->queue_rq tries them with IOCB_NOWAIT first
  * @written: a write reached @file since the bind
  * @file_name: lo_file_name as the caller set it
- * @crypt_name: lo_crypt_name as the caller set it (a free-form tag)
+ * @crypt_name: lo_crypt_name as the caller set it: the cipher for
+ *	LO_CRYPT_CRYPTOAPI, a free-form tag with no transform
+ * @xfer: the transform between the device and @file, if any
  * @dio_align: the DIO offset alignment of @file
  * @dio_mem_align: the DIO memory alignment of @file
  * @dio_reason: why direct I/O is off, or ""
@@ -206,6 +228,7 @@ struct loopx_device {
 	bool written;
 	char file_name[LO_NAME_SIZE];
 	char crypt_name[LO_NAME_SIZE];
+	struct loopx_xfer_state xfer;
 	u32 dio_align;
 	u32 dio_mem_align;
 	const char *dio_reason;
@@ -294,8 +317,30 @@ long loopx_write_zeroes(struct loopx_device *lo, loff_t pos,
 /* io.c */
 extern const struct blk_mq_ops loopx_mq_ops;
 void loopx_drain(struct loopx_device *lo);
+int loopx_init_iter(struct loopx_cmd *cmd, struct request *rq,
+		    struct iov_iter *iter, unsigned int dir);
+void loopx_free_iter(struct loopx_cmd *cmd);
+void loopx_zero_fill(struct request *rq, unsigned long done);
 int loopx_io_init(void);
 void loopx_io_exit(void);
+
+/* transfer.c */
+int loopx_xfer_init(void);
+void loopx_xfer_exit(void);
+int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info);
+void loopx_xfer_put(struct loopx_xfer_state *x);
+void loopx_xfer_install(struct loopx_device *lo, struct loopx_xfer_state *x);
+void loopx_xfer_name(struct loopx_device *lo, char *buf);
+bool loopx_xfer_unchanged(struct loopx_device *lo,
+			  const struct loop_info64 *info);
+void loopx_wipe_key(struct loop_info64 *info);
+
+/* cipher.c */
+int loopx_cipher_register(void);
+void loopx_cipher_unregister(void);
+
+/* xfer_io.c */
+long loopx_xfer_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos);
 
 /* ioctl.c */
 extern const struct block_device_operations loopx_fops;

@@ -477,9 +477,12 @@ static int __init loopx_init(void)
 	ret = loopx_io_init();
 	if (ret)
 		return ret;
+	ret = loopx_xfer_init();
+	if (ret)
+		goto out_io_exit;
 	ret = loopx_register_major();
 	if (ret < 0)
-		goto out_io_exit;
+		goto out_xfer_exit;
 	loopx_major = ret;
 
 	for (i = 0; i < g_max_loop; i++) {
@@ -498,6 +501,8 @@ static int __init loopx_init(void)
 out_remove_devices:
 	loopx_remove_all();
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+out_xfer_exit:
+	loopx_xfer_exit();
 out_io_exit:
 	loopx_io_exit();
 	return ret;
@@ -509,6 +514,7 @@ static void __exit loopx_exit(void)
 	loopx_ctl_unregister();
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
 	loopx_remove_all();
+	loopx_xfer_exit();
 	loopx_io_exit();
 }
 

@@ -60,16 +60,23 @@ static void loopx_set_names(struct loopx_device *lo,
  * @mode: how the caller opened the device
  * @info: the new status; read-only fields and unsettable flags are ignored
  *
- * Return: 0, -ENXIO if unbound, -EINVAL for an encryption type, -EOVERFLOW
- * for an offset or limit past a file position, -EBUSY if a new offset or
- * limit is asked for while the device is exclusively held (names and flags
- * can change while it is mounted).
+ * A new transform (encryption type, cipher or key) changes what the device
+ * reads, as a new offset does, and is handled the same way; the status that
+ * LOOP_GET_STATUS64 returns, written back, keeps the transform as it is
+ * (see loopx_xfer_unchanged()).
+ *
+ * Return: 0, -ENXIO if unbound, -EINVAL for an unknown encryption type or a
+ * key or cipher it refuses, -EPERM for a transform without CAP_SYS_ADMIN,
+ * -EOVERFLOW for an offset or limit past a file position, -EBUSY if a new
+ * offset, limit or transform is asked for while the device is exclusively
+ * held (names and flags can change while it is mounted).
  */
 int loopx_set_status(struct loopx_device *lo, blk_mode_t mode,
 		     const struct loop_info64 *info)
 {
 	struct request_queue *q = lo->disk->queue;
-	bool resize, partscan, claimed = false;
+	bool resize, rexfer, partscan, claimed = false, prepared = false;
+	struct loopx_xfer_state xfer = { };
 	u32 flags;
 	int ret;
 
@@ -86,11 +93,13 @@ again:
 	flags = loopx_status_flags(lo->flags, info->lo_flags);
 	resize = lo->offset != info->lo_offset ||
 		 lo->sizelimit != info->lo_sizelimit;
+	rexfer = !loopx_xfer_unchanged(lo, info);
 	/*
 	 * Only a change that moves data needs the claim, and claiming may
-	 * wait for another claimer: never with our locks held.
+	 * wait for another claimer, as setting a transform up may sleep:
+	 * never with our locks held.
 	 */
-	if (resize && !claimed) {
+	if ((resize || rexfer) && !claimed) {
 		mutex_unlock(&lo->lock);
 		mutex_unlock(&lo->disk->open_mutex);
 		ret = loopx_claim(lo, mode);
@@ -99,14 +108,28 @@ again:
 		claimed = true;
 		goto again;
 	}
+	if (rexfer && !prepared) {
+		mutex_unlock(&lo->lock);
+		mutex_unlock(&lo->disk->open_mutex);
+		ret = loopx_xfer_get(&xfer, info);
+		if (ret)
+			goto out_unclaim;
+		prepared = true;
+		goto again;
+	}
 	partscan = (flags & LO_FLAGS_PARTSCAN) &&
 		   !(lo->flags & LO_FLAGS_PARTSCAN);
 
-	if (resize)
+	if (resize || rexfer)
 		sync_blockdev(lo->disk->part0);
 	blk_mq_freeze_queue(q);
 	WRITE_ONCE(lo->flags, flags);
 	loopx_set_names(lo, info);
+	if (rexfer) {
+		/* the old transform is put below, the queue empty by then */
+		loopx_xfer_install(lo, &xfer);
+		loopx_set_file_limits(lo);
+	}
 	if (resize) {
 		WRITE_ONCE(lo->offset, info->lo_offset);
 		WRITE_ONCE(lo->sizelimit, info->lo_sizelimit);
@@ -114,10 +137,10 @@ again:
 				lo->dio_reason, lo->dio_err);
 	}
 	blk_mq_unfreeze_queue(q);
-	if (resize) {
+	if (resize || rexfer)
 		loopx_drop_page_cache(lo);
+	if (resize)
 		loopx_update_capacity(lo);
-	}
 	if (partscan) {
 		/* as at bind time: the adds, then one change for the disk */
 		dev_set_uevent_suppress(disk_to_dev(lo->disk), 1);
@@ -128,8 +151,10 @@ again:
 out_unlock:
 	mutex_unlock(&lo->lock);
 	mutex_unlock(&lo->disk->open_mutex);
+out_unclaim:
 	if (claimed)
 		loopx_unclaim(lo, mode);
+	loopx_xfer_put(&xfer);
 	return ret;
 }
 
@@ -156,6 +181,9 @@ int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info)
 	info->lo_offset = lo->offset;
 	info->lo_sizelimit = lo->sizelimit;
 	info->lo_flags = lo->flags;
+	/* the key stays in the kernel: lo_encrypt_key is left zero */
+	info->lo_encrypt_type = lo->xfer.type;
+	info->lo_encrypt_key_size = lo->xfer.key_size;
 	memcpy(info->lo_file_name, lo->file_name, LO_NAME_SIZE);
 	memcpy(info->lo_crypt_name, lo->crypt_name, LO_NAME_SIZE);
 	path = lo->file->f_path;

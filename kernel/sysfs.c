@@ -103,6 +103,16 @@ static ssize_t dio_reason_show(struct device *dev,
 	return sysfs_emit(buf, "%s: %s\n", reason, name + (name[0] == '-'));
 }
 
+/* The cipher, never the key; empty without a transform. */
+static ssize_t encryption_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	char name[LO_NAME_SIZE];
+
+	loopx_xfer_name(loopx_from_dev(dev), name);
+	return sysfs_emit(buf, "%s\n", name);
+}
+
 static DEVICE_ATTR_RO(backing_file);
 static DEVICE_ATTR_RO(offset);
 static DEVICE_ATTR_RO(sizelimit);
@@ -110,6 +120,7 @@ static DEVICE_ATTR_RO(autoclear);
 static DEVICE_ATTR_RO(partscan);
 static DEVICE_ATTR_RO(dio);
 static DEVICE_ATTR_RO(dio_reason);
+static DEVICE_ATTR_RO(encryption);
 
 static struct attribute *loopx_attrs[] = {
 	&dev_attr_backing_file.attr,
@@ -119,6 +130,7 @@ static struct attribute *loopx_attrs[] = {
 	&dev_attr_partscan.attr,
 	&dev_attr_dio.attr,
 	&dev_attr_dio_reason.attr,
+	&dev_attr_encryption.attr,
 	NULL,
 };
 

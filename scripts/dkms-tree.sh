@@ -4,7 +4,7 @@
 # dkms-tree.sh [--loop] [--no-conf] DEST
 #
 # Lay out a DKMS source tree in DEST: kernel/ (Kbuild and the sources),
-# include/uapi/linux/loopx.h, VERSION and dkms.conf with the version filled
+# include/uapi/linux/loopx.h, include/linux/loopx_transfer.h, VERSION and dkms.conf with the version filled
 # in.  --loop: the drop-in loop module's tree (dkms-loop.conf).  --no-conf
 # leaves dkms.conf out, for dh_dkms, which installs and fills it itself.
 # `make dkms-install` and debian/rules both use it, so the two trees are
@@ -26,7 +26,7 @@ dest=$1
 src=$(cd "$(dirname "$0")/.." && pwd)
 version=$(cat "$src/VERSION")
 
-mkdir -p "$dest/kernel" "$dest/include/uapi/linux"
+mkdir -p "$dest/kernel" "$dest/include/uapi/linux" "$dest/include/linux"
 # Sources only: never objects a developer build left in kernel/.
 install -m 0644 "$src/kernel/Kbuild" "$dest/kernel/"
 for f in "$src"/kernel/*.[ch]; do
@@ -34,6 +34,7 @@ for f in "$src"/kernel/*.[ch]; do
 	install -m 0644 "$f" "$dest/kernel/"
 done
 install -m 0644 "$src/include/uapi/linux/loopx.h" "$dest/include/uapi/linux/"
+install -m 0644 "$src/include/linux/loopx_transfer.h" "$dest/include/linux/"
 install -m 0644 "$src/VERSION" "$dest/"
 if [ "$withconf" = 1 ]; then
 	sed "s/#MODULE_VERSION#/$version/" "$src/$conf" >"$dest/dkms.conf"

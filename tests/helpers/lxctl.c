@@ -53,6 +53,7 @@ struct opts {
 	__u32 block_size;
 	__u32 encrypt_type;
 	__u32 key_size;
+	unsigned char key[LO_KEY_SIZE];	/* --key HEX */
 	int reserved_nonzero;
 	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
 	__u32 xflags;		/* ctl-configure: raw LOOPX_CONFIG_* bits */
@@ -85,7 +86,7 @@ static void help(void)
 	fputs("usage: lxctl CMD [ARGS] [OPTIONS]\n"
 	      "  configure DEV FILE [--offset N] [--sizelimit N] [--flags N]\n"
 	      "      [--block-size N] [--encrypt-type N] [--key-size N]\n"
-	      "      [--reserved-nonzero] [--name S] [--crypt-name S]\n"
+	      "      [--reserved-nonzero] [--name S] [--crypt-name S] [--key HEX]\n"
 	      "  set-fd DEV FILE\n"
 	      "      (FILE may be replaced by --fd N, --socket, --dir PATH;\n"
 	      "       --dev-ro, --file-ro and --o-direct set the open modes)\n"
@@ -94,7 +95,7 @@ static void help(void)
 	      "  set-status64 DEV [--raw] KEY=VAL...\n"
 	      "  set-status DEV [--raw] KEY=VAL...\n"
 	      "      keys: offset sizelimit flags number encrypt_type key_size\n"
-	      "            file_name crypt_name device inode rdevice\n"
+	      "            file_name crypt_name device inode rdevice key(hex)\n"
 	      "  change-fd DEV FILE [--file-rw]\n"
 	      "  set-dio DEV 0|1 | set-block-size DEV N\n"
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
@@ -144,10 +145,32 @@ static long parse_long(const char *s)
 	return v;
 }
 
+/* A key in hex, up to LO_KEY_SIZE bytes; returns its length. */
+static unsigned int parse_key(const char *hex, unsigned char *key)
+{
+	size_t len = strlen(hex), i;
+	unsigned int byte;
+
+	if (len % 2 || len / 2 > LO_KEY_SIZE) {
+		fprintf(stderr, "lxctl: bad key '%s'\n", hex);
+		help();
+	}
+	memset(key, 0, LO_KEY_SIZE);
+	for (i = 0; i < len / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1) {
+			fprintf(stderr, "lxctl: bad key '%s'\n", hex);
+			help();
+		}
+		key[i] = byte;
+	}
+	return len / 2;
+}
+
 /* Options that take a value; the rest are boolean. */
 static const char *const value_opts[] = {
 	"--fd", "--dir", "--offset", "--sizelimit", "--flags", "--block-size",
 	"--encrypt-type", "--key-size", "--name", "--crypt-name", "--xflags",
+	"--key",
 };
 
 static int takes_value(const char *opt)
@@ -185,6 +208,11 @@ static void set_value_opt(struct opts *o, const char *opt, const char *val)
 		o->name = val;
 	} else if (!strcmp(opt, "--crypt-name")) {
 		o->crypt_name = val;
+	} else if (!strcmp(opt, "--key")) {
+		if (!o->key_size)
+			o->key_size = parse_key(val, o->key);
+		else
+			parse_key(val, o->key);
 	}
 }
 
@@ -306,6 +334,7 @@ static void fill_config(const struct opts *o, int fd, struct loop_config *cfg)
 	cfg->info.lo_flags = o->flags;
 	cfg->info.lo_encrypt_type = o->encrypt_type;
 	cfg->info.lo_encrypt_key_size = o->key_size;
+	memcpy(cfg->info.lo_encrypt_key, o->key, LO_KEY_SIZE);
 	if (o->name)
 		copy_name(cfg->info.lo_file_name, o->name);
 	if (o->crypt_name)
@@ -415,6 +444,16 @@ static void print_name(const char *key, const void *buf, size_t len)
 	printf("%s=%.*s\n", key, (int)strnlen(buf, len), (const char *)buf);
 }
 
+static void print_key(const unsigned char *key)
+{
+	int i;
+
+	printf("lo_encrypt_key=");
+	for (i = 0; i < LO_KEY_SIZE; i++)
+		printf("%02x", key[i]);
+	printf("\n");
+}
+
 static void print_info64(const struct loop_info64 *li)
 {
 	printf("lo_device=%llu\n", (unsigned long long)li->lo_device);
@@ -425,6 +464,7 @@ static void print_info64(const struct loop_info64 *li)
 	printf("lo_number=%u\n", li->lo_number);
 	printf("lo_encrypt_type=%u\n", li->lo_encrypt_type);
 	printf("lo_encrypt_key_size=%u\n", li->lo_encrypt_key_size);
+	print_key(li->lo_encrypt_key);
 	printf("lo_flags=%u\n", li->lo_flags);
 	print_name("lo_file_name", li->lo_file_name, LO_NAME_SIZE);
 	print_name("lo_crypt_name", li->lo_crypt_name, LO_NAME_SIZE);
@@ -441,6 +481,7 @@ static void print_info(const struct loop_info *li)
 	printf("lo_offset=%d\n", li->lo_offset);
 	printf("lo_encrypt_type=%d\n", li->lo_encrypt_type);
 	printf("lo_encrypt_key_size=%d\n", li->lo_encrypt_key_size);
+	print_key(li->lo_encrypt_key);
 	printf("lo_flags=%d\n", li->lo_flags);
 	print_name("lo_name", li->lo_name, LO_NAME_SIZE);
 	printf("lo_init=%lu,%lu\n", li->lo_init[0], li->lo_init[1]);
@@ -509,6 +550,8 @@ static void apply_kv64(struct loop_info64 *li, char *kv)
 		li->lo_encrypt_type = parse_u32(v);
 	else if (!strcmp(k, "key_size"))
 		li->lo_encrypt_key_size = parse_u32(v);
+	else if (!strcmp(k, "key"))
+		parse_key(v, li->lo_encrypt_key);
 	else if (!strcmp(k, "file_name"))
 		copy_name(li->lo_file_name, v);
 	else if (!strcmp(k, "crypt_name"))
@@ -537,6 +580,8 @@ static void apply_kv(struct loop_info *li, char *kv)
 		li->lo_encrypt_type = (int)parse_long(v);
 	else if (!strcmp(k, "key_size"))
 		li->lo_encrypt_key_size = (int)parse_long(v);
+	else if (!strcmp(k, "key"))
+		parse_key(v, li->lo_encrypt_key);
 	else if (!strcmp(k, "file_name"))
 		copy_name((__u8 *)li->lo_name, v);
 	else if (!strcmp(k, "device"))

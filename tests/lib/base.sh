@@ -125,9 +125,11 @@ detach_all() {
 
 # --- what a test leaves behind ------------------------------------------------
 
-# Background jobs and mounts a test registers here go in release_all.
+# Background jobs, mounts and device-mapper devices a test registers here
+# go in release_all.
 PIDS=()
 MOUNTS=()
+DMS=()
 
 # mnt DEV DIR [mount options]: mount and remember it for cleanup.
 mnt() {
@@ -151,6 +153,9 @@ release_all() {
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
 		m=${MOUNTS[i]}
 		mountpoint -q "$m" && umount "$m" 2>/dev/null
+	done
+	for m in "${DMS[@]}"; do
+		dmsetup remove --retry "$m" 2>/dev/null
 	done
 	driver_loaded && detach_all
 	for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do

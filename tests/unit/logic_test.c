@@ -55,9 +55,11 @@ static void test_info(void)
 	memset(&info, 0, sizeof(info));
 	CHECK(loopx_check_info(&info) == 0, "zero info valid");
 	info.lo_encrypt_type = LO_CRYPT_XOR;
-	CHECK(loopx_check_info(&info) == -EINVAL, "XOR refused");
+	CHECK(loopx_check_info(&info) == 0, "XOR left to its transform");
 	info.lo_encrypt_type = LO_CRYPT_CRYPTOAPI;
-	CHECK(loopx_check_info(&info) == -EINVAL, "cryptoapi refused");
+	CHECK(loopx_check_info(&info) == 0, "cryptoapi left to its transform");
+	info.lo_encrypt_type = MAX_LO_CRYPT;
+	CHECK(loopx_check_info(&info) == -EINVAL, "type out of range");
 	info.lo_encrypt_type = 0;
 	info.lo_encrypt_key_size = LO_KEY_SIZE + 1;
 	CHECK(loopx_check_info(&info) == -EINVAL, "key size too big");
@@ -88,9 +90,9 @@ static void test_config(void)
 	CHECK(loopx_check_config(&config, 4096) == -EINVAL, "bad block size");
 	config.block_size = 4096;
 	CHECK(loopx_check_config(&config, 4096) == 0, "4K block size");
-	config.info.lo_encrypt_type = LO_CRYPT_XOR;
+	config.info.lo_encrypt_type = ~0U;
 	CHECK(loopx_check_config(&config, 4096) == -EINVAL,
-	      "encryption refused");
+	      "encryption type out of range");
 }
 
 static void test_status_flags(void)

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * LO_CRYPT_CRYPTOAPI: encryption through the kernel's crypto API, with
+ * lo_crypt_name in dm-crypt's cipher format, <cipher>-<mode>-<iv>:
+ * "aes-xts-plain64", "aes-xts-plain", "aes-cbc-essiv:sha256",
+ * "aes-cbc-plain". Each 512-byte unit is encrypted on its own with its
+ * number, counted from the device's first byte, as the IV: the same
+ * ciphertext as dm-crypt's plain table over the same bytes, so an image
+ * written here opens with cryptsetup's plain mode and the reverse.
+ */
+#include <crypto/skcipher.h>
+#include <linux/err.h>
+#include <linux/mempool.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "loopx.h"
+
+/* Requests a device keeps in reserve, so that I/O goes on when memory is short. */
+#define LOOPX_CIPHER_POOL_REQS	2
+
+/* The longest crypto API name a cipher spec can make. */
+#define LOOPX_CIPHER_ALG_MAX	(2 * LO_NAME_SIZE)
+
+/**
+ * struct loopx_cipher - the state of one device's CRYPTOAPI transform
+ * @tfm: the cipher, keyed
+ * @reqs: requests with room for the IV behind them
+ * @iv_offset: where the IV starts in a request from @reqs
+ * @iv_size: the cipher's IV size
+ * @iv32: the IV holds the unit number's low 32 bits ("plain"), not all 64
+ */
+struct loopx_cipher {
+	struct crypto_skcipher *tfm;
+	mempool_t *reqs;
+	unsigned int iv_offset;
+	unsigned int iv_size;
+	bool iv32;
+};
+
+/*
+ * "aes-xts-plain64" becomes "xts(aes)", "aes-cbc-essiv:sha256" becomes
+ * "essiv(cbc(aes),sha256)": the essiv template derives the IV from the
+ * unit number as dm-crypt's essiv does.
+ */
+static int loopx_cipher_alg(const char *spec, char *alg, bool *iv32)
+{
+	char buf[LO_NAME_SIZE], *rest = buf, *cipher, *mode;
+	int n;
+
+	strscpy(buf, spec, sizeof(buf));
+	cipher = strsep(&rest, "-");
+	mode = strsep(&rest, "-");
+	if (!*cipher || !mode || !rest)
+		return -EINVAL;
+	if (strcmp(mode, "xts") && strcmp(mode, "cbc"))
+		return -EINVAL;
+	*iv32 = false;
+	if (!strcmp(rest, "plain64")) {
+		n = snprintf(alg, LOOPX_CIPHER_ALG_MAX, "%s(%s)", mode, cipher);
+	} else if (!strcmp(rest, "plain")) {
+		*iv32 = true;
+		n = snprintf(alg, LOOPX_CIPHER_ALG_MAX, "%s(%s)", mode, cipher);
+	} else if (!strncmp(rest, "essiv:", 6) && rest[6]) {
+		n = snprintf(alg, LOOPX_CIPHER_ALG_MAX, "essiv(%s(%s),%s)",
+			     mode, cipher, rest + 6);
+	} else {
+		return -EINVAL;
+	}
+	return n < LOOPX_CIPHER_ALG_MAX ? 0 : -EINVAL;
+}
+
+static void loopx_cipher_free(struct loopx_cipher *c)
+{
+	mempool_destroy(c->reqs);
+	/* freeing the transform wipes the expanded key with it */
+	if (!IS_ERR_OR_NULL(c->tfm))
+		crypto_free_skcipher(c->tfm);
+	kfree(c);
+}
+
+static void *loopx_cipher_init(const struct loop_info64 *info)
+{
+	char alg[LOOPX_CIPHER_ALG_MAX], spec[LO_NAME_SIZE] = { };
+	struct loopx_cipher *c;
+	unsigned int size;
+	int ret;
+
+	memcpy(spec, info->lo_crypt_name, LO_NAME_SIZE - 1);
+	if (!info->lo_encrypt_key_size || info->lo_encrypt_key_size > LO_KEY_SIZE)
+		return ERR_PTR(-EINVAL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	ret = loopx_cipher_alg(spec, alg, &c->iv32);
+	if (ret)
+		goto fail;
+	c->tfm = crypto_alloc_skcipher(alg, 0, 0);
+	if (IS_ERR(c->tfm)) {
+		/* an unknown algorithm is a bad name, as for any other field */
+		ret = PTR_ERR(c->tfm) == -ENOMEM ? -ENOMEM : -EINVAL;
+		goto fail;
+	}
+	c->iv_size = crypto_skcipher_ivsize(c->tfm);
+	ret = -EINVAL;
+	if (c->iv_size < sizeof(u64) ||
+	    crypto_skcipher_blocksize(c->tfm) > LOOPX_XFER_UNIT)
+		goto fail;
+	ret = crypto_skcipher_setkey(c->tfm, info->lo_encrypt_key,
+				     info->lo_encrypt_key_size);
+	if (ret)
+		goto fail;
+	c->iv_offset = ALIGN(sizeof(struct skcipher_request) +
+			     crypto_skcipher_reqsize(c->tfm),
+			     crypto_skcipher_alignmask(c->tfm) + 1);
+	size = c->iv_offset + c->iv_size;
+	c->reqs = mempool_create_kmalloc_pool(LOOPX_CIPHER_POOL_REQS, size);
+	if (!c->reqs) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	return c;
+
+fail:
+	loopx_cipher_free(c);
+	return ERR_PTR(ret);
+}
+
+static void loopx_cipher_release(void *state)
+{
+	loopx_cipher_free(state);
+}
+
+static void loopx_cipher_iv(const struct loopx_cipher *c, u8 *iv, u64 unit)
+{
+	__le64 le = cpu_to_le64(c->iv32 ? lower_32_bits(unit) : unit);
+
+	memset(iv, 0, c->iv_size);
+	memcpy(iv, &le, sizeof(le));
+}
+
+/*
+ * One unit per cipher request, as dm-crypt does: every unit has its own IV.
+ * The request may complete asynchronously (AES-NI's XTS does); this waits.
+ */
+static int loopx_cipher_crypt(void *state, bool encrypt, struct page *dst,
+			      unsigned int dst_off, struct page *src,
+			      unsigned int src_off, unsigned int len, u64 unit)
+{
+	struct loopx_cipher *c = state;
+	struct scatterlist sg_src, sg_dst;
+	struct skcipher_request *req;
+	DECLARE_CRYPTO_WAIT(wait);
+	unsigned int done;
+	int ret = 0;
+	u8 *iv;
+
+	req = mempool_alloc(c->reqs, GFP_NOIO);
+	iv = (u8 *)req + c->iv_offset;
+	skcipher_request_set_tfm(req, c->tfm);
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |
+					   CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &wait);
+	sg_init_table(&sg_src, 1);
+	sg_init_table(&sg_dst, 1);
+	for (done = 0; done < len && !ret; done += LOOPX_XFER_UNIT, unit++) {
+		sg_set_page(&sg_src, src, LOOPX_XFER_UNIT, src_off + done);
+		sg_set_page(&sg_dst, dst, LOOPX_XFER_UNIT, dst_off + done);
+		loopx_cipher_iv(c, iv, unit);
+		skcipher_request_set_crypt(req, &sg_src, &sg_dst,
+					   LOOPX_XFER_UNIT, iv);
+		ret = crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) :
+						crypto_skcipher_decrypt(req),
+				      &wait);
+	}
+	mempool_free(req, c->reqs);
+	return ret;
+}
+
+static struct loopx_transfer loopx_cipher = {
+	.type		= LO_CRYPT_CRYPTOAPI,
+	.owner		= THIS_MODULE,
+	.init		= loopx_cipher_init,
+	.release	= loopx_cipher_release,
+	.crypt		= loopx_cipher_crypt,
+};
+
+int loopx_cipher_register(void)
+{
+	return loopx_register_transfer(&loopx_cipher);
+}
+
+void loopx_cipher_unregister(void)
+{
+	loopx_unregister_transfer(&loopx_cipher);
+}

@@ -238,6 +238,50 @@ static int attach_by_node(const struct lx_opts *o, const char *devarg,
 	return 0;
 }
 
+/*
+ * --encryption and --key-file: the transform and its key, read raw from the
+ * file as cryptsetup's plain mode reads a key file. Returns 0 or 1 after
+ * saying what is wrong.
+ */
+static int fill_transfer(struct loop_config *cfg, const struct lx_opts *o)
+{
+	struct loop_info64 *info = &cfg->info;
+	unsigned char extra;
+	ssize_t len;
+	int fd;
+
+	if (!o->encryption)
+		return 0;
+	if (!strcmp(o->encryption, "xor")) {
+		info->lo_encrypt_type = LO_CRYPT_XOR;
+	} else {
+		info->lo_encrypt_type = LO_CRYPT_CRYPTOAPI;
+		if (str_copy((char *)info->lo_crypt_name, LO_NAME_SIZE,
+			     o->encryption) >= LO_NAME_SIZE) {
+			lx_warnx("%s: cipher name longer than %d bytes",
+				 o->encryption, LO_NAME_SIZE - 1);
+			return 1;
+		}
+	}
+	fd = open(o->key_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		lx_err(o->key_file, "cannot open the key file", -errno);
+		return 1;
+	}
+	len = read(fd, info->lo_encrypt_key, LO_KEY_SIZE);
+	if (len == LO_KEY_SIZE && read(fd, &extra, 1) > 0)
+		len = LO_KEY_SIZE + 1;
+	close(fd);
+	if (len < 1 || len > LO_KEY_SIZE) {
+		explicit_bzero(info->lo_encrypt_key, LO_KEY_SIZE);
+		lx_warnx("%s: a key file must hold 1 to %d bytes (longer keys: use dm-crypt)",
+			 o->key_file, LO_KEY_SIZE);
+		return 1;
+	}
+	info->lo_encrypt_key_size = (__u32)len;
+	return 0;
+}
+
 int act_attach(const struct lx_opts *o, const char *devarg,
 	       const char *file)
 {
@@ -258,12 +302,23 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 		return 1;
 	}
 	fill_config(&cfg, o, ffd, ro, file);
+	if (fill_transfer(&cfg, o)) {
+		ops_close(ffd);
+		return 1;
+	}
 	if (o->set_dio && !o->dio_on)
 		xflags |= LOOPX_CONFIG_BUFFERED;
 
 	ret = dev_ctl_bind(devarg, &cfg, ro, xflags, &dev);
 	if (ret == -ENOTTY)
 		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
+	explicit_bzero(cfg.info.lo_encrypt_key, LO_KEY_SIZE);
+	if (ret == -EINVAL && o->encryption)
+		lx_warnx("%s: cannot set up with encryption %s: %s", file,
+			 o->encryption,
+			 "the driver does not know the cipher or refuses the key size (compat mode and stock loop refuse all encryption)");
+	else if (ret == -EPERM && o->encryption)
+		lx_warnx("%s: setting a key needs CAP_SYS_ADMIN", file);
 	else if (ret == -EINVAL && o->set_dio && o->dio_on)
 		lx_warnx("%s: cannot set up with direct I/O: %s", file,
 			 "the file refuses it, or the offset or sector size does not suit it (without --direct-io it would be buffered)");

@@ -20,6 +20,8 @@ struct lx_opts {
 	__u64 sizelimit;
 	int use_bsize;
 	__u32 bsize;
+	const char *encryption;	/* --encryption: a cipher or "xor" */
+	const char *key_file;	/* --key-file: its raw key */
 	int set_dio;		/* --direct-io given ... */
 	int dio_on;		/* ... and its value */
 	int list;		/* table (or raw/json) instead of -a lines */

@@ -29,6 +29,7 @@ enum {
 	OPT_OUTPUT_ALL,
 	OPT_STRICT,
 	OPT_WAIT,
+	OPT_KEY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -50,6 +51,8 @@ static const struct option long_opts[] = {
 	{ "partscan",		no_argument,		NULL, 'P' },
 	{ "read-only",		no_argument,		NULL, 'r' },
 	{ "direct-io",		optional_argument,	NULL, OPT_DIO },
+	{ "encryption",		required_argument,	NULL, 'e' },
+	{ "key-file",		required_argument,	NULL, OPT_KEY_FILE },
 	{ "raw",		no_argument,		NULL, OPT_RAW },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
@@ -60,7 +63,7 @@ static const struct option long_opts[] = {
 };
 
 /* Leading ':' so that we word the "missing argument" error ourselves. */
-static const char short_opts[] = ":ab:c:d:Dfhj:JlnO:o:PrvV";
+static const char short_opts[] = ":ab:c:d:De:fhj:JlnO:o:PrvV";
 
 static void usage(void)
 {
@@ -86,6 +89,8 @@ static void usage(void)
 	      " -P, --partscan                scan the device for partitions\n"
 	      " -r, --read-only               make the device read-only\n"
 	      "     --direct-io[=<on|off>]    bypass the page cache for the backing file\n"
+	      " -e, --encryption <cipher>     encrypt the file: aes-xts-plain64, ... or xor\n"
+	      "     --key-file <file>         the raw key for --encryption (up to 32 bytes)\n"
 	      "     --show                    print the device name after setting it up\n"
 	      " -v, --verbose                 describe each step on stderr\n"
 	      "\n"
@@ -254,6 +259,12 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 				lx_usage_err("--direct-io: invalid argument '%s' (expected on or off)",
 					     optarg);
 			break;
+		case 'e':
+			o->encryption = optarg;
+			break;
+		case OPT_KEY_FILE:
+			o->key_file = optarg;
+			break;
 		case 'P':
 			o->partscan = 1;
 			break;
@@ -377,14 +388,21 @@ static void check_mode_opts(const struct cmdline *cl, enum mode mode)
 	if ((o->strict || o->wait) && mode != M_DETACH && mode != M_DETACH_ALL)
 		lx_usage_err("%s is allowed only with --detach or --detach-all",
 			     o->strict ? "--strict" : "--wait");
-	if (mode == M_ATTACH)
+	if (mode == M_ATTACH) {
+		if (!o->encryption != !o->key_file)
+			lx_usage_err("--encryption and --key-file go together");
 		return;
+	}
 	if (o->read_only)
 		what = "--read-only";
 	else if (o->partscan)
 		what = "--partscan";
 	else if (o->use_sizelimit)
 		what = "--sizelimit";
+	else if (o->encryption)
+		what = "--encryption";
+	else if (o->key_file)
+		what = "--key-file";
 	else if (o->show && mode != M_FIND)
 		what = "--show";
 	else if (o->use_offset && cl->act != 'j')

@@ -49,11 +49,14 @@ static const struct col_info col_infos[SHOW_NCOLS] = {
 	[COL_DIO] = { "DIO", "direct I/O to the backing file", T_BOOL, 1 },
 	[COL_LOG_SEC] = { "LOG-SEC", "logical sector size in bytes",
 			  T_NUM, 1 },
+	[COL_ENCRYPTION] = { "ENCRYPTION",
+			     "the cipher the data is encrypted with, or xor",
+			     T_STR, 0 },
 };
 
 static const enum show_col default_cols[] = {
 	COL_NAME, COL_SIZELIMIT, COL_OFFSET, COL_AUTOCLEAR, COL_RO,
-	COL_BACK_FILE, COL_DIO, COL_LOG_SEC,
+	COL_BACK_FILE, COL_DIO, COL_LOG_SEC, COL_ENCRYPTION,
 };
 
 void show_default_columns(struct show_opts *opts)
@@ -252,6 +255,15 @@ static char *cell_text(enum show_col col, const struct lx_dev *dev,
 		if (!st->log_sec)
 			return NULL;
 		s = fmt_u64(st->log_sec);
+		break;
+	case COL_ENCRYPTION:
+		if (!st->have_info || !st->info.lo_encrypt_type)
+			return NULL;
+		if (st->info.lo_encrypt_type == LO_CRYPT_XOR)
+			s = strdup("xor");
+		else
+			s = strndup((const char *)st->info.lo_crypt_name,
+				    LO_NAME_SIZE);
 		break;
 	default:
 		return NULL;

@@ -23,6 +23,7 @@ enum show_col {
 	COL_SIZELIMIT,
 	COL_DIO,
 	COL_LOG_SEC,
+	COL_ENCRYPTION,
 	SHOW_NCOLS
 };
 

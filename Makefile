@@ -38,11 +38,11 @@ DKMS_SRC := /usr/src
 # newer compiler cannot break a user's install.
 KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
 
-.PHONY: all kobj modules flavours dropin cli helpers check checkpatch kernel-doc \
+.PHONY: all kobj modules xfertest flavours dropin cli helpers check checkpatch kernel-doc \
 	sparse shellcheck unit vmtest test demo bench dkms-install dkms-install-loop dkms-remove \
 	deb clean help
 
-all: modules cli helpers
+all: modules xfertest cli helpers
 
 # The shadow tree for a non-default kernel: fresh links on every build, so
 # files added to or removed from kernel/ are followed.  include/ is linked
@@ -59,6 +59,16 @@ endif
 
 modules: kobj
 	$(KMAKE) W=1 LOOPX_WERROR=y modules
+
+# The transform module of the tests (tests/xfer), linked against loopx's
+# exported symbols, in its own tree per kernel.
+XFERT	:= $(CURDIR)/build/xfertest/$(KVER)
+xfertest: modules
+	mkdir -p $(XFERT)
+	ln -sf $(CURDIR)/tests/xfer/Kbuild $(CURDIR)/tests/xfer/loopx_xfer_test.c \
+		$(XFERT)/
+	$(MAKE) -C $(KDIR) M=$(XFERT) KBUILD_EXTRA_SYMBOLS=$(KOBJ)/Module.symvers \
+		LOOPX_INCLUDE=$(CURDIR)/include W=1 LOOPX_WERROR=y modules
 
 # Debian's other 6.1 flavours (their headers, no image to boot): a build
 # check, as strict as the default kernel's.
@@ -118,7 +128,7 @@ $(TOOLS)/checkpatch.pl:
 
 # Kernel-style C everywhere: the module, the CLI, the test helpers.
 CSRC	= $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) cli/*.[ch] \
-	  tests/unit/*.[ch] tests/helpers/*.c tests/stress/*.[ch] bench/*.c \
+	  tests/unit/*.[ch] tests/helpers/*.c tests/xfer/*.c tests/stress/*.[ch] bench/*.c \
 	  include/uapi/linux/*.h include/linux/*.h
 
 checkpatch: $(TOOLS)/checkpatch.pl

@@ -172,7 +172,7 @@ main() {
 
 	echo "# build and static checks"
 	check build make all
-	check build-6.12 make KSERIES=6.12 modules
+	check build-6.12 make KSERIES=6.12 modules xfertest
 	check build-flavours make flavours
 	check build-dropin make dropin
 	check checkpatch make checkpatch

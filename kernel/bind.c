@@ -126,6 +126,12 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	loopx_probe_backing(lo, file);
 	block_size = config->block_size ?:
 		     loopx_default_block_size(lo, want_dio);
+	/* a data unit is never split between two logical blocks */
+	if (xfer->unit_size > LOOPX_XFER_UNIT) {
+		if (config->block_size && config->block_size < xfer->unit_size)
+			return -EINVAL;
+		block_size = max(block_size, xfer->unit_size);
+	}
 	if (!buffered) {
 		ret = loopx_check_dio_asked(lo, file, config, block_size);
 		if (ret)
@@ -148,6 +154,9 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	lo->file_name[LO_NAME_SIZE - 1] = 0;
 	memcpy(lo->crypt_name, info->lo_crypt_name, LO_NAME_SIZE);
 	lo->crypt_name[LO_NAME_SIZE - 1] = 0;
+	/* a cipher from struct loopx_crypt is reported as lo_crypt_name */
+	if (xfer->type == LO_CRYPT_CRYPTOAPI && !lo->crypt_name[0])
+		strscpy(lo->crypt_name, xfer->name, LO_NAME_SIZE);
 	/* the device owns the transform from here on */
 	loopx_xfer_install(lo, xfer);
 
@@ -199,14 +208,18 @@ static void loopx_unlock(struct loopx_device *lo)
  *	binding
  * @config: what to bind; LOOP_SET_FD passes one with only the fd set
  * @xflags: LOOPX_CONFIG_* flags of LOOPX_CTL_CONFIGURE, else 0
+ * @crypt: the encryption of LOOPX_CTL_CONFIGURE's struct loopx_crypt, or
+ *	NULL
  *
  * Return: 0, -EBADF for a bad fd or a file that would stack the device on
  * itself, -EINVAL for a file that is neither regular nor a block device, an
  * invalid configuration, or (native mode) LO_FLAGS_DIRECT_IO for a file
- * that cannot do direct I/O, -EBUSY if the device is already bound.
+ * that cannot do direct I/O, -EBUSY if the device is already bound, -EPERM
+ * for a transform without CAP_SYS_ADMIN, a keyring error for @crypt.
  */
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
-		    const struct loop_config *config, u32 xflags)
+		    const struct loop_config *config, u32 xflags,
+		    const struct loopx_crypt *crypt)
 {
 	struct gendisk *disk = lo->disk;
 	struct loopx_xfer_state xfer;
@@ -216,7 +229,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	ret = loopx_check_config(config, PAGE_SIZE);
 	if (ret)
 		return ret;
-	ret = loopx_xfer_get(&xfer, &config->info);
+	ret = loopx_xfer_get(&xfer, &config->info, crypt);
 	if (ret)
 		return ret;
 	file = fget(config->fd);

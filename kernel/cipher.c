@@ -3,8 +3,9 @@
  * LO_CRYPT_CRYPTOAPI: encryption through the kernel's crypto API, with
  * lo_crypt_name in dm-crypt's cipher format, <cipher>-<mode>-<iv>:
  * "aes-xts-plain64", "aes-xts-plain", "aes-cbc-essiv:sha256",
- * "aes-cbc-plain". Each 512-byte unit is encrypted on its own with its
- * number, counted from the device's first byte, as the IV: the same
+ * "aes-cbc-plain". Each data unit (512 bytes, or 4096 through struct
+ * loopx_crypt) is encrypted on its own with the number of its first
+ * 512-byte unit, counted from the device's first byte, as the IV: the same
  * ciphertext as dm-crypt's plain table over the same bytes, so an image
  * written here opens with cryptsetup's plain mode and the reverse.
  */
@@ -30,6 +31,9 @@
  * @iv_offset: where the IV starts in a request from @reqs
  * @iv_size: the cipher's IV size
  * @iv32: the IV holds the unit number's low 32 bits ("plain"), not all 64
+ * @unit_size: bytes encrypted with one IV
+ * @iv_large: the IV counts data units, not 512-byte units
+ * @iv_base: added to every unit number, in 512-byte units
  */
 struct loopx_cipher {
 	struct crypto_skcipher *tfm;
@@ -37,6 +41,9 @@ struct loopx_cipher {
 	unsigned int iv_offset;
 	unsigned int iv_size;
 	bool iv32;
+	unsigned int unit_size;
+	bool iv_large;
+	u64 iv_base;
 };
 
 /*
@@ -80,20 +87,22 @@ static void loopx_cipher_free(struct loopx_cipher *c)
 	kfree(c);
 }
 
-static void *loopx_cipher_init(const struct loop_info64 *info)
+static void *loopx_cipher_init(const struct loopx_xfer_params *p)
 {
-	char alg[LOOPX_CIPHER_ALG_MAX], spec[LO_NAME_SIZE] = { };
+	char alg[LOOPX_CIPHER_ALG_MAX];
 	struct loopx_cipher *c;
 	unsigned int size;
 	int ret;
 
-	memcpy(spec, info->lo_crypt_name, LO_NAME_SIZE - 1);
-	if (!info->lo_encrypt_key_size || info->lo_encrypt_key_size > LO_KEY_SIZE)
+	if (!p->key_size || p->key_size > LOOPX_XFER_KEY_MAX)
 		return ERR_PTR(-EINVAL);
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	ret = loopx_cipher_alg(spec, alg, &c->iv32);
+	c->unit_size = p->unit_size;
+	c->iv_large = p->iv_large;
+	c->iv_base = p->iv_offset;
+	ret = loopx_cipher_alg(p->name, alg, &c->iv32);
 	if (ret)
 		goto fail;
 	c->tfm = crypto_alloc_skcipher(alg, 0, 0);
@@ -107,8 +116,7 @@ static void *loopx_cipher_init(const struct loop_info64 *info)
 	if (c->iv_size < sizeof(u64) ||
 	    crypto_skcipher_blocksize(c->tfm) > LOOPX_XFER_UNIT)
 		goto fail;
-	ret = crypto_skcipher_setkey(c->tfm, info->lo_encrypt_key,
-				     info->lo_encrypt_key_size);
+	ret = crypto_skcipher_setkey(c->tfm, p->key, p->key_size);
 	if (ret)
 		goto fail;
 	c->iv_offset = ALIGN(sizeof(struct skcipher_request) +
@@ -132,16 +140,22 @@ static void loopx_cipher_release(void *state)
 	loopx_cipher_free(state);
 }
 
+/* The IV of the data unit that starts at 512-byte unit @unit. */
 static void loopx_cipher_iv(const struct loopx_cipher *c, u8 *iv, u64 unit)
 {
-	__le64 le = cpu_to_le64(c->iv32 ? lower_32_bits(unit) : unit);
+	u64 n = unit + c->iv_base;
+	__le64 le;
 
+	/* dm-crypt adds its <iv_offset> first, then counts data units */
+	if (c->iv_large)
+		n /= c->unit_size / LOOPX_XFER_UNIT;
+	le = cpu_to_le64(c->iv32 ? lower_32_bits(n) : n);
 	memset(iv, 0, c->iv_size);
 	memcpy(iv, &le, sizeof(le));
 }
 
 /*
- * One unit per cipher request, as dm-crypt does: every unit has its own IV.
+ * One data unit per cipher request, as dm-crypt does: each has its own IV.
  * The request may complete asynchronously (AES-NI's XTS does); this waits.
  */
 static int loopx_cipher_crypt(void *state, bool encrypt, struct page *dst,
@@ -164,12 +178,13 @@ static int loopx_cipher_crypt(void *state, bool encrypt, struct page *dst,
 				      crypto_req_done, &wait);
 	sg_init_table(&sg_src, 1);
 	sg_init_table(&sg_dst, 1);
-	for (done = 0; done < len && !ret; done += LOOPX_XFER_UNIT, unit++) {
-		sg_set_page(&sg_src, src, LOOPX_XFER_UNIT, src_off + done);
-		sg_set_page(&sg_dst, dst, LOOPX_XFER_UNIT, dst_off + done);
+	for (done = 0; done < len && !ret; done += c->unit_size,
+	     unit += c->unit_size / LOOPX_XFER_UNIT) {
+		sg_set_page(&sg_src, src, c->unit_size, src_off + done);
+		sg_set_page(&sg_dst, dst, c->unit_size, dst_off + done);
 		loopx_cipher_iv(c, iv, unit);
 		skcipher_request_set_crypt(req, &sg_src, &sg_dst,
-					   LOOPX_XFER_UNIT, iv);
+					   c->unit_size, iv);
 		ret = crypto_wait_req(encrypt ? crypto_skcipher_encrypt(req) :
 						crypto_skcipher_decrypt(req),
 				      &wait);

@@ -24,16 +24,22 @@ static int loopx_ctl_configure(struct file *file,
 	/* the control node's open mode stands for the device's */
 	blk_mode_t mode = BLK_OPEN_READ |
 			  ((file->f_mode & FMODE_WRITE) ? BLK_OPEN_WRITE : 0);
+	struct loopx_crypt crypt, *cryptp = NULL;
 	struct loopx_ctl_config req;
 	struct loopx_device *lo;
 	int tries, ret;
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL) ||
-	    req.__reserved[0] || req.__reserved[1]) {
-		loopx_wipe_key(&req.config.info);
-		return -EINVAL;
+	ret = -EINVAL;
+	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL))
+		goto out_wipe;
+	if (req.crypt) {
+		ret = -EFAULT;
+		if (copy_from_user(&crypt, u64_to_user_ptr(req.crypt),
+				   sizeof(crypt)))
+			goto out_wipe;
+		cryptp = &crypt;
 	}
 
 	for (tries = 0; tries < 16; tries++) {
@@ -42,20 +48,21 @@ static int loopx_ctl_configure(struct file *file,
 			ret = PTR_ERR(lo);
 			break;
 		}
-		ret = loopx_configure(lo, mode, &req.config, req.flags);
+		ret = loopx_configure(lo, mode, &req.config, req.flags, cryptp);
 		if (!ret)
 			ret = lo->index;
 		loopx_dev_unhold(lo);
 		if (ret != -EBUSY || req.index >= 0)
 			break;
 	}
-	loopx_wipe_key(&req.config.info);
 	/*
 	 * The index is the return value as well: if it cannot be copied out,
 	 * failing would leave a bound device that nobody knows about.
 	 */
 	if (ret >= 0 && put_user(ret, &argp->index))
 		pr_debug("LOOPX_CTL_CONFIGURE: cannot write the index back\n");
+out_wipe:
+	loopx_wipe_key(&req.config.info);
 	return ret;
 }
 

@@ -27,7 +27,7 @@ static int loopx_ioctl_set_fd(struct loopx_device *lo, blk_mode_t mode,
 	if (arg > UINT_MAX)
 		return -EBADF;
 	config.fd = arg;
-	return loopx_configure(lo, mode, &config, 0);
+	return loopx_configure(lo, mode, &config, 0, NULL);
 }
 
 static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
@@ -39,7 +39,7 @@ static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 
 	if (copy_from_user(&config, argp, sizeof(config)))
 		return -EFAULT;
-	ret = loopx_configure(lo, mode, &config, 0);
+	ret = loopx_configure(lo, mode, &config, 0, NULL);
 	loopx_wipe_key(&config.info);
 	return ret;
 }

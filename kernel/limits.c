@@ -179,6 +179,10 @@ void loopx_apply_dio(struct loopx_device *lo, bool want,
 		WRITE_ONCE(lo->dio_err, want ? err : off_err);
 		lim.dma_alignment = SECTOR_SIZE - 1;
 	}
+	/* a transform works on whole data units, each within one page */
+	if (lo->xfer.ops)
+		lim.dma_alignment = max(lim.dma_alignment,
+					lo->xfer.unit_size - 1);
 	loopx_commit_limits(lo, &lim);
 }
 

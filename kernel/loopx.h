@@ -132,7 +132,9 @@ enum {
  * @state: what @ops->init returned, key material included
  * @pool: bounce pages for writes, see xfer_io.c
  * @type: lo_encrypt_type as set, LO_CRYPT_NONE for none
- * @key_size: lo_encrypt_key_size as set; the key itself is not kept here
+ * @key_size: lo_encrypt_key_size as set, 0 for a keyring key; the key
+ *	itself is not kept here
+ * @unit_size: the data unit, 512 or 4096 bytes
  * @name: what sysfs shows as the device's encryption
  */
 struct loopx_xfer_state {
@@ -141,6 +143,7 @@ struct loopx_xfer_state {
 	mempool_t *pool;
 	u32 type;
 	u32 key_size;
+	unsigned int unit_size;
 	char name[LO_NAME_SIZE];
 };
 
@@ -276,7 +279,8 @@ void loopx_ctl_unregister(void);
 /* loopx_open() and loopx_release() are declared in compat.h */
 void loopx_free_disk(struct gendisk *disk);
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
-		    const struct loop_config *config, u32 xflags);
+		    const struct loop_config *config, u32 xflags,
+		    const struct loopx_crypt *crypt);
 int loopx_clear(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
@@ -327,13 +331,18 @@ void loopx_io_exit(void);
 /* transfer.c */
 int loopx_xfer_init(void);
 void loopx_xfer_exit(void);
-int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info);
+int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
+		   const struct loopx_crypt *crypt);
 void loopx_xfer_put(struct loopx_xfer_state *x);
 void loopx_xfer_install(struct loopx_device *lo, struct loopx_xfer_state *x);
 void loopx_xfer_name(struct loopx_device *lo, char *buf);
 bool loopx_xfer_unchanged(struct loopx_device *lo,
 			  const struct loop_info64 *info);
 void loopx_wipe_key(struct loop_info64 *info);
+
+/* keyring.c */
+int loopx_crypt_params(const struct loopx_crypt *crypt,
+		       struct loopx_xfer_params *p, u8 *key, char *name);
 
 /* cipher.c */
 int loopx_cipher_register(void);

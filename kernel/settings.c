@@ -111,7 +111,7 @@ again:
 	if (rexfer && !prepared) {
 		mutex_unlock(&lo->lock);
 		mutex_unlock(&lo->disk->open_mutex);
-		ret = loopx_xfer_get(&xfer, info);
+		ret = loopx_xfer_get(&xfer, info, NULL);
 		if (ret)
 			goto out_unclaim;
 		prepared = true;
@@ -281,6 +281,9 @@ int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 		goto out_unlock;
 	}
 	ret = arg > UINT_MAX ? -EINVAL : loopx_check_block_size(arg, PAGE_SIZE);
+	/* a data unit is never split between two logical blocks */
+	if (!ret && lo->xfer.ops && arg < lo->xfer.unit_size)
+		ret = -EINVAL;
 	if (ret || queue_logical_block_size(q) == arg)
 		goto out_unlock;
 

@@ -87,17 +87,17 @@ struct loopx_xor {
 	u8 key[LO_KEY_SIZE];
 };
 
-static void *loopx_xor_init(const struct loop_info64 *info)
+static void *loopx_xor_init(const struct loopx_xfer_params *p)
 {
 	struct loopx_xor *x;
 
-	if (!info->lo_encrypt_key_size || info->lo_encrypt_key_size > LO_KEY_SIZE)
+	if (!p->key_size || p->key_size > LO_KEY_SIZE)
 		return ERR_PTR(-EINVAL);
 	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	if (!x)
 		return ERR_PTR(-ENOMEM);
-	x->size = info->lo_encrypt_key_size;
-	memcpy(x->key, info->lo_encrypt_key, x->size);
+	x->size = p->key_size;
+	memcpy(x->key, p->key, x->size);
 	return x;
 }
 
@@ -132,24 +132,69 @@ static struct loopx_transfer loopx_xor = {
 	.crypt		= loopx_xor_crypt,
 };
 
+/* The parameters a loop_info64 carries: the key in lo_encrypt_key. */
+static void loopx_info_params(const struct loop_info64 *info,
+			      struct loopx_xfer_params *p, u8 *key, char *name)
+{
+	memcpy(name, info->lo_crypt_name, LO_NAME_SIZE - 1);
+	name[LO_NAME_SIZE - 1] = 0;
+	p->key_size = min_t(u32, info->lo_encrypt_key_size, LO_KEY_SIZE);
+	memcpy(key, info->lo_encrypt_key, p->key_size);
+	p->name = name;
+	p->key = key;
+	p->unit_size = LOOPX_XFER_UNIT;
+}
+
+static int loopx_xfer_start(struct loopx_xfer_state *x,
+			    struct loopx_transfer *ops,
+			    const struct loopx_xfer_params *p)
+{
+	void *state = ops->init(p);
+
+	if (IS_ERR(state))
+		return PTR_ERR(state);
+	x->pool = mempool_create_page_pool(LOOPX_XFER_POOL_PAGES, 0);
+	if (!x->pool) {
+		ops->release(state);
+		return -ENOMEM;
+	}
+	x->ops = ops;
+	x->state = state;
+	x->unit_size = p->unit_size;
+	strscpy(x->name, ops->name ?: p->name, sizeof(x->name));
+	return 0;
+}
+
 /**
- * loopx_xfer_get() - set up the transform a loop_info64 asks for
+ * loopx_xfer_get() - set up the transform a binding or status asks for
  * @x: filled in; all zero for LO_CRYPT_NONE
  * @info: the caller's status, key included
+ * @crypt: the LOOPX_CTL_CONFIGURE extension (key from the keyring), or NULL;
+ *	then @info must leave the encryption fields zero
  *
  * May sleep: called without the device's locks.
  *
  * Return: 0, -EINVAL for an unknown type or a key or cipher the transform
  * refuses (and in compat mode for any type but none, as loop answers),
- * -EPERM without CAP_SYS_ADMIN, -ENOMEM.
+ * -EPERM without CAP_SYS_ADMIN, -ENOMEM, or the keyring's error.
  */
-int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info)
+int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
+		   const struct loopx_crypt *crypt)
 {
+	struct loopx_xfer_params p = { };
+	u8 key[LOOPX_XFER_KEY_MAX];
+	char name[LO_NAME_SIZE];
 	struct loopx_transfer *ops;
-	void *state;
+	u32 type = info->lo_encrypt_type;
+	int ret;
 
 	memset(x, 0, sizeof(*x));
-	if (info->lo_encrypt_type == LO_CRYPT_NONE)
+	if (crypt) {
+		if (type || info->lo_encrypt_key_size || info->lo_crypt_name[0])
+			return -EINVAL;
+		type = LO_CRYPT_CRYPTOAPI;
+	}
+	if (type == LO_CRYPT_NONE)
 		return 0;
 	if (loopx_compat)
 		return -EINVAL;
@@ -158,32 +203,33 @@ int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info)
 		return -EPERM;
 
 	mutex_lock(&loopx_xfer_mutex);
-	ops = loopx_find_transfer(info->lo_encrypt_type);
+	ops = loopx_find_transfer(type);
 	if (ops && !try_module_get(ops->owner))
 		ops = NULL;
 	mutex_unlock(&loopx_xfer_mutex);
 	if (!ops)
 		return -EINVAL;
 
-	state = ops->init(info);
-	if (IS_ERR(state)) {
-		module_put(ops->owner);
-		return PTR_ERR(state);
+	if (crypt) {
+		ret = loopx_crypt_params(crypt, &p, key, name);
+	} else {
+		loopx_info_params(info, &p, key, name);
+		ret = 0;
 	}
-	x->pool = mempool_create_page_pool(LOOPX_XFER_POOL_PAGES, 0);
-	if (!x->pool) {
-		ops->release(state);
+	if (!ret)
+		ret = loopx_xfer_start(x, ops, &p);
+	memzero_explicit(key, sizeof(key));
+	if (ret) {
 		module_put(ops->owner);
-		return -ENOMEM;
+		memset(x, 0, sizeof(*x));
+		return ret;
 	}
-	x->ops = ops;
-	x->state = state;
-	x->type = info->lo_encrypt_type;
-	x->key_size = info->lo_encrypt_key_size;
-	if (ops->name)
-		strscpy(x->name, ops->name, sizeof(x->name));
-	else
-		memcpy(x->name, info->lo_crypt_name, sizeof(x->name) - 1);
+	x->type = type;
+	/*
+	 * A keyring key is not lo_encrypt_key's: a status read and written
+	 * back must not carry its size into a field that takes 32 at most.
+	 */
+	x->key_size = crypt ? 0 : p.key_size;
 	return 0;
 }
 

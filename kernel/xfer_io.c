@@ -157,16 +157,19 @@ static struct bio_vec *loopx_bounce_room(struct loopx_device *lo,
 }
 
 /*
- * The queue's DMA alignment keeps every segment in whole units; a request
+ * The queue's DMA alignment keeps every segment in whole data units (see
+ * loopx_apply_dio()); a request
  * that broke it anyway fails rather than being transformed out of step.
  */
 static bool loopx_unit_aligned(struct loopx_device *lo,
 			       const struct bio_vec *bv)
 {
-	if (!((bv->bv_offset | bv->bv_len) & (LOOPX_XFER_UNIT - 1)))
+	unsigned int unit = lo->xfer.unit_size;
+
+	if (!((bv->bv_offset | bv->bv_len) & (unit - 1)))
 		return true;
 	pr_err_ratelimited("%s: segment not in whole %u-byte units\n",
-			   lo->disk->disk_name, LOOPX_XFER_UNIT);
+			   lo->disk->disk_name, unit);
 	return false;
 }
 
@@ -233,7 +236,7 @@ static long loopx_xfer_read(struct loopx_device *lo, struct loopx_cmd *cmd,
 	 * decryption of zeroes; a unit the file ends in is decrypted whole.
 	 */
 	loopx_zero_fill(rq, got);
-	got = round_up(got, LOOPX_XFER_UNIT);
+	got = round_up(got, x->unit_size);
 	rq_for_each_segment(bv, rq, it) {
 		if (at >= got)
 			break;

@@ -14,8 +14,32 @@
 #include <linux/module.h>
 #include <linux/types.h>
 
-/* Transforms work on whole 512-byte units; the unit's number is its IV. */
+/* Unit numbers count 512 bytes, and data units are multiples of that. */
 #define LOOPX_XFER_UNIT		512
+
+/* The longest key a transform is given (AES-256-XTS). */
+#define LOOPX_XFER_KEY_MAX	64
+
+/**
+ * struct loopx_xfer_params - what a transform is set up with
+ * @name: the cipher name the caller gave (lo_crypt_name), NUL-terminated
+ * @key: the key bytes; the caller wipes them once @init has returned
+ * @key_size: bytes in @key, at most LOOPX_XFER_KEY_MAX
+ * @unit_size: the data unit, LOOPX_XFER_UNIT or 4096: @crypt is only
+ *	called on whole data units, aligned to their size
+ * @iv_offset: added to @unit before the IV is made from it, in 512-byte
+ *	units (dm-crypt's <iv_offset>)
+ * @iv_large: the IV counts data units, not 512-byte units (dm-crypt's
+ *	iv_large_sectors)
+ */
+struct loopx_xfer_params {
+	const char *name;
+	const u8 *key;
+	unsigned int key_size;
+	unsigned int unit_size;
+	u64 iv_offset;
+	bool iv_large;
+};
 
 /**
  * struct loopx_transfer - one transform type
@@ -24,17 +48,16 @@
  *	that takes a cipher name in lo_crypt_name, which is shown instead
  * @owner: THIS_MODULE; every device that uses the transform holds a
  *	reference, so the module cannot go while a device uses it
- * @init: set the transform up for one device from what the caller passed
- *	(lo_encrypt_key, lo_encrypt_key_size, lo_crypt_name); may sleep.
- *	Returns the state that the other methods get, or an ERR_PTR():
- *	-EINVAL for a key or name it does not take. The caller wipes its
- *	copies of the key; @init must keep only what it needs.
+ * @init: set the transform up for one device; may sleep. Returns the
+ *	state that the other methods get, or an ERR_PTR(): -EINVAL for a
+ *	key, name or data unit it does not take. @init must keep only what
+ *	it needs of the key.
  * @release: free the state, wiping any key material in it; may sleep
  * @crypt: encrypt (@encrypt true, towards the file) or decrypt @len bytes,
- *	a multiple of LOOPX_XFER_UNIT, from @src at @src_off to @dst at
- *	@dst_off, both ranges within one page; @src and @dst may be the same
- *	range. @unit is the number of the first 512-byte unit, counted from
- *	the device's first byte. Runs in process context, may sleep, and must
+ *	whole data units, from @src at @src_off to @dst at @dst_off, both
+ *	ranges within one page; @src and @dst may be the same range. @unit
+ *	is the number of the first byte's 512-byte unit, counted from the
+ *	device's first byte. Runs in process context, may sleep, and must
  *	make progress under memory pressure (no GFP_KERNEL allocation).
  *	Returns 0 or a negative errno, which fails the request.
  * @list: in loopx's list of transforms, owned by loopx
@@ -43,7 +66,7 @@ struct loopx_transfer {
 	int type;
 	const char *name;
 	struct module *owner;
-	void *(*init)(const struct loop_info64 *info);
+	void *(*init)(const struct loopx_xfer_params *params);
 	void (*release)(void *state);
 	int (*crypt)(void *state, bool encrypt, struct page *dst,
 		     unsigned int dst_off, struct page *src,

@@ -20,13 +20,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/loop.h>
+#include <linux/keyctl.h>
 #include <linux/loopx.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -54,6 +57,10 @@ struct opts {
 	__u32 encrypt_type;
 	__u32 key_size;
 	unsigned char key[LO_KEY_SIZE];	/* --key HEX */
+	const char *crypt;	/* ctl-configure: struct loopx_crypt's cipher */
+	const char *crypt_key;	/* ... its key string */
+	__u32 crypt_flags;
+	__u64 iv_offset;
 	int reserved_nonzero;
 	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
 	__u32 xflags;		/* ctl-configure: raw LOOPX_CONFIG_* bits */
@@ -100,8 +107,11 @@ static void help(void)
 	      "  set-dio DEV 0|1 | set-block-size DEV N\n"
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
 	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
+	      "      [--crypt CIPHER --crypt-key :SIZE:logon:DESC [--crypt-flags N]\n"
+	      "       [--iv-offset N]]   (struct loopx_crypt)\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
-	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n",
+	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n"
+	      "  add-logon-key DESC HEX   (a logon key in the user keyring)\n",
 	      stderr);
 	exit(2);
 }
@@ -170,7 +180,7 @@ static unsigned int parse_key(const char *hex, unsigned char *key)
 static const char *const value_opts[] = {
 	"--fd", "--dir", "--offset", "--sizelimit", "--flags", "--block-size",
 	"--encrypt-type", "--key-size", "--name", "--crypt-name", "--xflags",
-	"--key",
+	"--key", "--crypt", "--crypt-key", "--crypt-flags", "--iv-offset",
 };
 
 static int takes_value(const char *opt)
@@ -208,6 +218,14 @@ static void set_value_opt(struct opts *o, const char *opt, const char *val)
 		o->name = val;
 	} else if (!strcmp(opt, "--crypt-name")) {
 		o->crypt_name = val;
+	} else if (!strcmp(opt, "--crypt")) {
+		o->crypt = val;
+	} else if (!strcmp(opt, "--crypt-key")) {
+		o->crypt_key = val;
+	} else if (!strcmp(opt, "--crypt-flags")) {
+		o->crypt_flags = parse_u32(val);
+	} else if (!strcmp(opt, "--iv-offset")) {
+		o->iv_offset = parse_u64(val);
 	} else if (!strcmp(opt, "--key")) {
 		if (!o->key_size)
 			o->key_size = parse_key(val, o->key);
@@ -671,6 +689,7 @@ static int ctl_ioctl(unsigned long cmd, long arg)
  */
 static int cmd_ctl_configure(struct opts *o)
 {
+	struct loopx_crypt crypt;
 	struct loopx_ctl_config req;
 	const char *file = backing_arg(o);
 	int ctl, fd, ret;
@@ -686,9 +705,18 @@ static int cmd_ctl_configure(struct opts *o)
 	memset(&req, 0, sizeof(req));
 	req.index = (int)parse_long(o->pos[0]);
 	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);
-	if (o->reserved_nonzero)
-		req.__reserved[1] = 1;
 	fill_config(o, fd, &req.config);
+	if (o->reserved_nonzero)
+		req.config.__reserved[7] = 1;
+	if (o->crypt) {
+		memset(&crypt, 0, sizeof(crypt));
+		snprintf(crypt.cipher, sizeof(crypt.cipher), "%s", o->crypt);
+		snprintf(crypt.key, sizeof(crypt.key), "%s",
+			 o->crypt_key ? o->crypt_key : "");
+		crypt.flags = o->crypt_flags;
+		crypt.iv_offset = o->iv_offset;
+		req.crypt = (__u64)(uintptr_t)&crypt;
+	}
 
 	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
 	if (ret < 0)
@@ -791,6 +819,34 @@ static int cmd_raw(struct opts *o)
 	return 0;
 }
 
+/*
+ * add-logon-key DESC HEX: a logon key in the user keyring, as "keyctl padd
+ * logon DESC @u" adds it; prints "ok SERIAL".
+ */
+static int cmd_add_logon_key(struct opts *o)
+{
+	unsigned char key[64];
+	size_t len, i;
+	unsigned int byte;
+	long serial;
+
+	need_pos(o, 2);
+	len = strlen(o->pos[1]) / 2;
+	if (len > sizeof(key) || strlen(o->pos[1]) % 2)
+		help();
+	for (i = 0; i < len; i++) {
+		if (sscanf(o->pos[1] + 2 * i, "%2x", &byte) != 1)
+			help();
+		key[i] = byte;
+	}
+	serial = syscall(SYS_add_key, "logon", o->pos[0], key, len,
+			 KEY_SPEC_USER_KEYRING);
+	if (serial < 0)
+		return fail(errno);
+	printf("ok %ld\n", serial);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct opts *o);
@@ -812,6 +868,7 @@ static const struct {
 	{ "ctl-configure", cmd_ctl_configure },
 	{ "hold", cmd_hold },
 	{ "raw", cmd_raw },
+	{ "add-logon-key", cmd_add_logon_key },
 };
 
 int main(int argc, char **argv)

@@ -144,6 +144,34 @@ static void fill_random(__u64 *rs, void *p, size_t len)
 		b[i] = rnd(rs);
 }
 
+/*
+ * Now and then a transform loopx knows, with a key of a plausible size: XOR,
+ * or CRYPTOAPI with a real cipher name or a near miss.
+ */
+static void fuzz_transfer(__u64 *rs, struct loop_info64 *i)
+{
+	static const char *const names[] = {
+		"aes-xts-plain64", "aes-cbc-essiv:sha256", "aes-cbc-plain",
+		"aes-xts-", "aes--plain64", "-xts-plain64", "aes-xts-essiv:",
+		"aes-ctr-plain64", "",
+	};
+
+	switch (rnd_below(rs, 8)) {
+	case 0:
+		i->lo_encrypt_type = LO_CRYPT_XOR;
+		i->lo_encrypt_key_size = rnd_below(rs, LO_KEY_SIZE + 2);
+		break;
+	case 1:
+		i->lo_encrypt_type = LO_CRYPT_CRYPTOAPI;
+		i->lo_encrypt_key_size = rnd_below(rs, 3) ? 32 :
+					 rnd_below(rs, LO_KEY_SIZE + 2);
+		memset(i->lo_crypt_name, 0, LO_NAME_SIZE);
+		strcpy((char *)i->lo_crypt_name,
+		       names[rnd_below(rs, ARRAY_SIZE(names))]);
+		break;
+	}
+}
+
 static void fuzz_info64(__u64 *rs, struct loop_info64 *i)
 {
 	fill_random(rs, i, sizeof(*i));
@@ -160,6 +188,7 @@ static void fuzz_info64(__u64 *rs, struct loop_info64 *i)
 		i->lo_encrypt_key_size = 0;
 	if (rnd_below(rs, 2))
 		i->lo_file_name[LO_NAME_SIZE - 1] = 0;
+	fuzz_transfer(rs, i);
 }
 
 static void fuzz_info(__u64 *rs, struct loop_info *i)
@@ -334,8 +363,9 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		u.cc.index = rnd_below(rs, 4) ? (int)rnd_below(rs, g.maxdev + 1) - 1 :
 						(int)edge_u64(rs);
 		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
+		/* a wild struct loopx_crypt pointer: EFAULT, never a crash */
 		if (rnd_below(rs, 8) == 0)
-			u.cc.__reserved[rnd_below(rs, 2)] = rnd(rs);
+			u.cc.crypt = rnd(rs);
 		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
 		break;
 	case C_BLKRRPART:

@@ -12,16 +12,16 @@
 
 #include <linux/loopx_transfer.h>
 
-static void *xfer_test_init(const struct loop_info64 *info)
+static void *xfer_test_init(const struct loopx_xfer_params *p)
 {
 	u8 *add;
 
-	if (info->lo_encrypt_key_size != 1)
+	if (p->key_size != 1)
 		return ERR_PTR(-EINVAL);
 	add = kmalloc(1, GFP_KERNEL);
 	if (!add)
 		return ERR_PTR(-ENOMEM);
-	*add = info->lo_encrypt_key[0];
+	*add = p->key[0];
 	return add;
 }
 

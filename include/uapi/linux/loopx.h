@@ -48,12 +48,49 @@ struct loopx_detach {
 /* All LOOPX_CONFIG_* flags; anything else is refused with EINVAL. */
 #define LOOPX_CONFIG_ALL	(LOOPX_CONFIG_BUFFERED)
 
+/* Data units of 4096 bytes (dm-crypt's sector_size:4096), not 512. */
+#define LOOPX_CRYPT_UNIT_4K	(1U << 0)
+/* The IV counts data units, not 512-byte sectors (iv_large_sectors). */
+#define LOOPX_CRYPT_IV_LARGE	(1U << 1)
+/* All LOOPX_CRYPT_* flags; anything else is refused with EINVAL. */
+#define LOOPX_CRYPT_ALL		(LOOPX_CRYPT_UNIT_4K | LOOPX_CRYPT_IV_LARGE)
+
+/**
+ * struct loopx_crypt - encryption that struct loop_info64 cannot express
+ * @cipher: the cipher in dm-crypt's format, NUL-terminated, as
+ *	lo_crypt_name would carry it ("aes-xts-plain64")
+ * @key: where the key is, in dm-crypt's key string format for a logon key
+ *	of the kernel keyring, NUL-terminated: ":<size>:logon:<description>"
+ *	(add it with "keyctl padd logon <description> @u"); size up to 64
+ * @flags: LOOPX_CRYPT_*
+ * @__reserved0: must be zero
+ * @iv_offset: added to every 512-byte sector number before the IV is made
+ *	from it, dm-crypt's <iv_offset>, for old images
+ * @__reserved: must be zero
+ *
+ * Pointed to by loopx_ctl_config.crypt; the binding then encrypts with
+ * LO_CRYPT_CRYPTOAPI, and the caller leaves lo_encrypt_type,
+ * lo_encrypt_key_size and lo_crypt_name zero. With LOOPX_CRYPT_UNIT_4K the
+ * logical block size is 4096 (0 asks for that, a smaller one is EINVAL).
+ * EINVAL for an unknown cipher or flag, a size that differs from the
+ * key's, or a key of another type; ENOKEY if no such key is found; EPERM
+ * without CAP_SYS_ADMIN.
+ */
+struct loopx_crypt {
+	char cipher[64];
+	char key[256];
+	__u32 flags;
+	__u32 __reserved0;
+	__u64 iv_offset;
+	__u64 __reserved[4];
+};
+
 /**
  * struct loopx_ctl_config - argument of LOOPX_CTL_CONFIGURE
  * @index: the device to bind, or -1 for any unbound one (in); the device
  *	that was bound (out). A device that does not exist yet is created.
  * @flags: LOOPX_CONFIG_* (in)
- * @__reserved: must be zero
+ * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
  * @config: what to bind, exactly as for LOOP_CONFIGURE
  *
  * LOOPX_CTL_CONFIGURE is issued on the control node, not on the device. It
@@ -75,7 +112,7 @@ struct loopx_detach {
 struct loopx_ctl_config {
 	__s32 index;
 	__u32 flags;
-	__u32 __reserved[2];
+	__u64 crypt;
 	struct loop_config config;
 };
 

@@ -250,7 +250,7 @@ static int fill_transfer(struct loop_config *cfg, const struct lx_opts *o)
 	ssize_t len;
 	int fd;
 
-	if (!o->encryption)
+	if (!o->encryption || o->key_desc)
 		return 0;
 	if (!strcmp(o->encryption, "xor")) {
 		info->lo_encrypt_type = LO_CRYPT_XOR;
@@ -282,9 +282,41 @@ static int fill_transfer(struct loop_config *cfg, const struct lx_opts *o)
 	return 0;
 }
 
+/*
+ * --encryption with --key-desc: struct loopx_crypt names the keyring key as
+ * dm-crypt would (:<size>:logon:<desc>); -b 4096 makes the data units 4096
+ * bytes, as dm-crypt's sector_size:4096. Returns 0 or 1 after saying why.
+ */
+static int fill_crypt(struct loopx_crypt *crypt, const struct lx_opts *o)
+{
+	int n;
+
+	memset(crypt, 0, sizeof(*crypt));
+	if (!strcmp(o->encryption, "xor")) {
+		lx_warnx("xor: takes its key from --key-file only");
+		return 1;
+	}
+	if (str_copy(crypt->cipher, LO_NAME_SIZE, o->encryption) >=
+	    LO_NAME_SIZE) {
+		lx_warnx("%s: cipher name longer than %d bytes", o->encryption,
+			 LO_NAME_SIZE - 1);
+		return 1;
+	}
+	n = snprintf(crypt->key, sizeof(crypt->key), ":%u:logon:%s",
+		     o->key_size ? o->key_size : 64, o->key_desc);
+	if (n < 0 || (size_t)n >= sizeof(crypt->key)) {
+		lx_warnx("%s: key description too long", o->key_desc);
+		return 1;
+	}
+	if (o->use_bsize && o->bsize == 4096)
+		crypt->flags |= LOOPX_CRYPT_UNIT_4K;
+	return 0;
+}
+
 int act_attach(const struct lx_opts *o, const char *devarg,
 	       const char *file)
 {
+	struct loopx_crypt crypt, *cryptp = NULL;
 	unsigned int xflags = 0;
 	struct loop_config cfg;
 	struct lx_dev dev;
@@ -302,6 +334,13 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 		return 1;
 	}
 	fill_config(&cfg, o, ffd, ro, file);
+	if (o->key_desc) {
+		if (fill_crypt(&crypt, o)) {
+			ops_close(ffd);
+			return 1;
+		}
+		cryptp = &crypt;
+	}
 	if (fill_transfer(&cfg, o)) {
 		ops_close(ffd);
 		return 1;
@@ -309,11 +348,17 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 	if (o->set_dio && !o->dio_on)
 		xflags |= LOOPX_CONFIG_BUFFERED;
 
-	ret = dev_ctl_bind(devarg, &cfg, ro, xflags, &dev);
-	if (ret == -ENOTTY)
+	ret = dev_ctl_bind(devarg, &cfg, cryptp, ro, xflags, &dev);
+	if (ret == -ENOTTY && !cryptp)
 		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
 	explicit_bzero(cfg.info.lo_encrypt_key, LO_KEY_SIZE);
-	if (ret == -EINVAL && o->encryption)
+	if (ret == -ENOTTY && cryptp)
+		lx_warnx("%s: --key-desc needs loopx in native mode (LOOPX_CTL_CONFIGURE)",
+			 file);
+	else if (ret == -ENOKEY && cryptp)
+		lx_warnx("%s: no logon key \"%s\" in the keyring (keyctl padd logon %s @u)",
+			 file, o->key_desc, o->key_desc);
+	else if (ret == -EINVAL && o->encryption)
 		lx_warnx("%s: cannot set up with encryption %s: %s", file,
 			 o->encryption,
 			 "the driver does not know the cipher or refuses the key size (compat mode and stock loop refuse all encryption)");

@@ -22,6 +22,8 @@ struct lx_opts {
 	__u32 bsize;
 	const char *encryption;	/* --encryption: a cipher or "xor" */
 	const char *key_file;	/* --key-file: its raw key */
+	const char *key_desc;	/* --key-desc: or a logon key's description */
+	unsigned int key_size;	/* --key-size: that key's size in bytes */
 	int set_dio;		/* --direct-io given ... */
 	int dio_on;		/* ... and its value */
 	int list;		/* table (or raw/json) instead of -a lines */

@@ -127,7 +127,8 @@ static int ctl_is_loopx(enum lx_family family)
 	       param_is_yes("/sys/module/loop/parameters/compat");
 }
 
-int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,
+int dev_ctl_bind(const char *devarg, const struct loop_config *cfg,
+		 const struct loopx_crypt *crypt, int ro,
 		 unsigned int flags, struct lx_dev *dev)
 {
 	enum lx_family family, want;
@@ -150,7 +151,7 @@ int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,
 	if (fd < 0)
 		return -ENOTTY;
 	/* a loopx from before LOOPX_CTL_CONFIGURE answers ENOTTY */
-	ret = ops_ctl_configure(fd, index, flags, cfg);
+	ret = ops_ctl_configure(fd, index, flags, cfg, crypt);
 	ops_close(fd);
 	if (ret < 0)
 		return ret;

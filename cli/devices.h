@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <linux/loop.h>
 
+#include "../include/uapi/linux/loopx.h"
+
 #include "parse.h"
 
 #define LX_NAME_MAX	64
@@ -54,7 +56,8 @@ int dev_find_free(struct lx_dev *dev);
  * not possible here (stock loop, an older loopx, a device of the other
  * family), or the -errno of the binding.
  */
-int dev_ctl_bind(const char *devarg, const struct loop_config *cfg, int ro,
+int dev_ctl_bind(const char *devarg, const struct loop_config *cfg,
+		 const struct loopx_crypt *crypt, int ro,
 		 unsigned int flags, struct lx_dev *dev);
 
 /* Turn "/dev/loopx3", "/dev/loop3" or "loopx3" into an lx_dev. */

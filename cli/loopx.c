@@ -30,6 +30,8 @@ enum {
 	OPT_STRICT,
 	OPT_WAIT,
 	OPT_KEY_FILE,
+	OPT_KEY_DESC,
+	OPT_KEY_SIZE,
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +55,8 @@ static const struct option long_opts[] = {
 	{ "direct-io",		optional_argument,	NULL, OPT_DIO },
 	{ "encryption",		required_argument,	NULL, 'e' },
 	{ "key-file",		required_argument,	NULL, OPT_KEY_FILE },
+	{ "key-desc",		required_argument,	NULL, OPT_KEY_DESC },
+	{ "key-size",		required_argument,	NULL, OPT_KEY_SIZE },
 	{ "raw",		no_argument,		NULL, OPT_RAW },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
@@ -91,6 +95,8 @@ static void usage(void)
 	      "     --direct-io[=<on|off>]    bypass the page cache for the backing file\n"
 	      " -e, --encryption <cipher>     encrypt the file: aes-xts-plain64, ... or xor\n"
 	      "     --key-file <file>         the raw key for --encryption (up to 32 bytes)\n"
+	      "     --key-desc <desc>         or a logon key of the kernel keyring\n"
+	      "     --key-size <num>          that key's size in bytes (default 64)\n"
 	      "     --show                    print the device name after setting it up\n"
 	      " -v, --verbose                 describe each step on stderr\n"
 	      "\n"
@@ -265,6 +271,16 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		case OPT_KEY_FILE:
 			o->key_file = optarg;
 			break;
+		case OPT_KEY_DESC:
+			o->key_desc = optarg;
+			break;
+		case OPT_KEY_SIZE:
+			v = size_arg(c, optarg);
+			if (!v || v > 64)
+				lx_usage_err("--key-size: %s bytes: expected 1 to 64",
+					     optarg);
+			o->key_size = (unsigned int)v;
+			break;
 		case 'P':
 			o->partscan = 1;
 			break;
@@ -389,8 +405,12 @@ static void check_mode_opts(const struct cmdline *cl, enum mode mode)
 		lx_usage_err("%s is allowed only with --detach or --detach-all",
 			     o->strict ? "--strict" : "--wait");
 	if (mode == M_ATTACH) {
-		if (!o->encryption != !o->key_file)
-			lx_usage_err("--encryption and --key-file go together");
+		if (o->encryption && !!o->key_file == !!o->key_desc)
+			lx_usage_err("--encryption needs one of --key-file and --key-desc");
+		if (!o->encryption && (o->key_file || o->key_desc))
+			lx_usage_err("--key-file and --key-desc need --encryption");
+		if (o->key_size && !o->key_desc)
+			lx_usage_err("--key-size goes with --key-desc");
 		return;
 	}
 	if (o->read_only)
@@ -403,6 +423,8 @@ static void check_mode_opts(const struct cmdline *cl, enum mode mode)
 		what = "--encryption";
 	else if (o->key_file)
 		what = "--key-file";
+	else if (o->key_desc)
+		what = "--key-desc";
 	else if (o->show && mode != M_FIND)
 		what = "--show";
 	else if (o->use_offset && cl->act != 'j')

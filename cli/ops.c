@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -35,13 +36,15 @@ int ops_ctl_get_free(int ctlfd)
 }
 
 int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
-		      const struct loop_config *cfg)
+		      const struct loop_config *cfg,
+		      const struct loopx_crypt *crypt)
 {
 	struct loopx_ctl_config req;
 
 	memset(&req, 0, sizeof(req));
 	req.index = index;
 	req.flags = flags;
+	req.crypt = (__u64)(uintptr_t)crypt;
 	req.config = *cfg;
 	return ret_errno(ioctl(ctlfd, LOOPX_CTL_CONFIGURE, &req));
 }

@@ -9,13 +9,16 @@
 
 #include <linux/loop.h>
 
+#include "../include/uapi/linux/loopx.h"
+
 int ops_open(const char *path, int flags);
 void ops_close(int fd);
 
 int ops_ctl_get_free(int ctlfd);
 /* LOOPX_CTL_CONFIGURE: binds @index (-1: any free one), returns the index. */
 int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
-		      const struct loop_config *cfg);
+		      const struct loop_config *cfg,
+		      const struct loopx_crypt *crypt);
 
 int ops_configure(int devfd, const struct loop_config *cfg);
 int ops_set_fd(int devfd, int filefd);

@@ -8,7 +8,8 @@
 # logical block size then 4096) with the IV in 512-byte units or in data
 # units (iv_large_sectors), and an IV offset. GET_STATUS64 reports the
 # cipher with key size 0 and no key, and the status written back keeps it.
-# Bad structures and keys get EINVAL or ENOKEY and bind nothing.
+# The tool does the same with --key-desc. Bad structures and keys get
+# EINVAL or ENOKEY and bind nothing.
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=crypt-lib.sh
 . "$(dirname "$0")/crypt-lib.sh"
@@ -62,7 +63,20 @@ both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((6 * MIB)) \
 	  "4K units, large IVs, IV offset"
 dm_remove lxcrypt
 expect_errno ok lxctl clr-fd "$d"
+
+# the tool: --key-desc (64 bytes by default), -b 4096 for 4K data units
+d=$(attach -e aes-xts-plain64 --key-desc "$desc" -b 4096 -o 1M "$f")
+eq "$(sysattr "$d" loop/encryption)" aes-xts-plain64 "encryption from the tool"
+eq "$(sysattr "$d" queue/logical_block_size)" 4096 "block size from the tool"
+dm_crypt lxcrypt "$plain" $MIB aes-xts-plain64 "$ks" "$sectors" 0 \
+	 sector_size:4096
+both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((8 * MIB)) "the tool's device"
+dm_remove lxcrypt
+expect_errno ok lxctl clr-fd "$d"
 expect_errno ok lxctl clr-fd "$plain"
+out=$("$LX" -f --show -e aes-xts-plain64 --key-desc loopx-test:none "$f" 2>&1) &&
+	fail "--key-desc of a missing key: $out"
+echo "$out" | grep -q "no logon key" || fail "--key-desc of a missing key: '$out'"
 
 # bad input binds nothing
 bad() {

@@ -4,7 +4,9 @@
 # 09 mempressure: swap on loopx, and I/O on loopx from a tight memory
 # cgroup, at the same time; nothing may deadlock and everything must end in
 # bounded time.  Rounds (4 long, 2 short) alternate direct and buffered I/O
-# on the backing side of the swap device.  Each round:
+# on the backing side of the swap device, and every second round encrypts
+# it (aes-xts-plain64: bounce pages from the device's pool, cipher requests
+# from another, under the same pressure).  Each round:
 #   - /dev/loopx0 on a file on /scratch is the only swap;
 #   - memhog.c in a cgroup v2 with memory.max 64 MiB sweeps over 192 MiB
 #     (3x its limit), so its pages go to swap on loopx and come back, and
@@ -65,8 +67,18 @@ truncate -s 128M "$WORK/io"
 
 for ((r = 1; r <= rounds; r++)); do
 	flags=$(((r % 2) ? 16 : 0))
-	out=$(bind_file "$(dev 0)" "$WORK/swap" $flags) ||
+	crypt=()
+	if [ $((r % 2)) = 0 ]; then
+		crypt=(--encrypt-type 18 --crypt-name aes-xts-plain64
+		       --key "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')")
+	fi
+	out=$(bind_file "$(dev 0)" "$WORK/swap" $flags "${crypt[@]}") ||
 		fail "round $r: configure swap device: $out"
+	if [ ${#crypt[@]} -gt 0 ]; then
+		enc=$(cat "$(sysof "$(dev 0)")/loop/encryption")
+		[ "$enc" = aes-xts-plain64 ] ||
+			fail "round $r: swap device encryption is '$enc'"
+	fi
 	mkswap -q "$(dev 0)" || fail "round $r: mkswap"
 	swapon "$(dev 0)" || fail "round $r: swapon $(dev 0)"
 	out=$(bind_file "$(dev 1)" "$WORK/io" 0) ||

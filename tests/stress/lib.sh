@@ -105,13 +105,14 @@ wait_unbound() {
 	return 1
 }
 
-# bind_file DEV FILE FLAGS: LOOP_CONFIGURE with FLAGS (LO_FLAGS_*, 16 is
-# direct I/O).  loopx uses direct I/O by default, so without flag 16 it is
-# switched off afterwards: the buffered path gets its share of the rounds.
+# bind_file DEV FILE FLAGS [lxctl options]: LOOP_CONFIGURE with FLAGS
+# (LO_FLAGS_*, 16 is direct I/O).  loopx uses direct I/O by default, so
+# without flag 16 it is switched off afterwards: the buffered path gets its
+# share of the rounds.
 # Prints lxctl's answer on failure.
 bind_file() {
 	local out
-	out=$("$LXCTL" configure "$1" "$2" --flags "$3" 2>&1) ||
+	out=$("$LXCTL" configure "$1" "$2" --flags "$3" "${@:4}" 2>&1) ||
 		{ echo "configure: $out"; return 1; }
 	if [ $(($3 & 16)) = 0 ]; then
 		out=$("$LXCTL" set-dio "$1" 0 2>&1) ||

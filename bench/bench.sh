@@ -59,7 +59,7 @@ main() {
 	mkdir -p "$out" build/bench/runs
 	host_info >"$out/host.env"
 
-	for t in RUNTIME RAMP CYCLES CLI_CYCLES ROUNDS JOBS; do
+	for t in RUNTIME RAMP CYCLES CLI_CYCLES ROUNDS JOBS TARGETS; do
 		t=BENCH_$t
 		[ -n "${!t:-}" ] && envs+=("$t=${!t}")
 	done

@@ -7,7 +7,8 @@ prints the table with the PASS/MISS lines of the project's targets.
 
 Ratios compare IOPS (the same as MB/s within a job); loopx is compared
 with stock loop in the same DIO mode: loopx-dio with loop-dio, loopx-buf
-with loop-buf.
+with loop-buf, and loopx-xts (loopx's aes-xts-plain64) with loop-dmcrypt
+(dm-crypt's on stock loop).
 """
 import csv
 import json
@@ -15,8 +16,10 @@ import os
 import shutil
 import sys
 
-TARGETS = ["raw", "nullb", "loop-dio", "loop-buf", "loopx-dio", "loopx-buf"]
-PEER = {"loopx-dio": "loop-dio", "loopx-buf": "loop-buf"}
+TARGETS = ["raw", "nullb", "loop-dio", "loop-buf", "loopx-dio", "loopx-buf",
+           "loop-dmcrypt", "loopx-xts"]
+PEER = {"loopx-dio": "loop-dio", "loopx-buf": "loop-buf",
+        "loopx-xts": "loop-dmcrypt"}
 
 
 def read_env(path):
@@ -117,7 +120,9 @@ def check_targets(rows, attach):
         return ("PASS" if ok else "MISS"), f"worst {worst[1]:.2f}x ({worst[0]})"
 
     vs_loop = [(f"{r['job']} {r['target']}", r["x_loop"]) for r in rows
-               if r["x_loop"] is not None]
+               if r["x_loop"] is not None and r["target"] != "loopx-xts"]
+    vs_dmcrypt = [(f"{r['job']}", r["x_loop"]) for r in rows
+                  if r["x_loop"] is not None and r["target"] == "loopx-xts"]
     qd32 = [(f"{r['job']} {r['target']}", r["x_loop"]) for r in rows
             if r["x_loop"] is not None and r["target"] == "loopx-dio"
             and r["job"].startswith("rand") and "-qd32-" in r["job"]]
@@ -128,6 +133,8 @@ def check_targets(rows, attach):
         ("every job >= 1.0x stock loop", *verdict(vs_loop, 1.0)),
         ("direct 4k random QD32 >= 2x stock loop", *verdict(qd32, 2.0)),
         ("direct 1M sequential >= 0.9x raw file", *verdict(seq, 0.9)),
+        ("aes-xts: every job >= 1.0x loop + dm-crypt",
+         *verdict(vs_dmcrypt, 1.0)),
     ]
     lo, lx = attach.get(("ioctl", "loop")), attach.get(("ioctl", "loopx"))
     pairs = [("ioctl loop", lx / lo)] if lo and lx else []
@@ -141,7 +148,7 @@ def fmt(v, spec):
 
 def table_md(rows, attach, targets, meta, host):
     lines = []
-    lines.append("| job | target | IOPS | MB/s | p99 µs | CPU % | loopx/loop | ÷raw |")
+    lines.append("| job | target | IOPS | MB/s | p99 µs | CPU % | loopx/peer | ÷raw |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         lines.append(

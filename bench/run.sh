@@ -13,6 +13,7 @@
 #   BENCH_CLI_CYCLES  the same with losetup / cli/loopx processes (30)
 #   BENCH_ROUNDS   rounds of the attach+detach measurements (3)
 #   BENCH_JOBS     only the jobs whose name matches this regex (all)
+#   BENCH_TARGETS  only the targets whose name matches this regex (all)
 set -eu
 shopt -s inherit_errexit
 
@@ -22,6 +23,7 @@ CYCLES=${BENCH_CYCLES:-200}
 CLI_CYCLES=${BENCH_CLI_CYCLES:-30}
 ROUNDS=${BENCH_ROUNDS:-3}
 JOBS_RE=${BENCH_JOBS:-.}
+TARGETS_RE=${BENCH_TARGETS:-.}
 
 # ext4 on a ramdisk: the backing store costs next to nothing, so what is
 # measured is the file and block layers plus the driver.  1.5 GiB holds the
@@ -52,7 +54,12 @@ declare -A TGT
 # nullb is null_blk completing in the submitter's context: the cost of one
 # block-layer pass with no device behind it, the floor any loop driver
 # stacks on top of the raw file (direct jobs only: it has no file).
-TARGETS=(raw nullb loop-dio loop-buf loopx-dio loopx-buf)
+# loop-dmcrypt is dm-crypt (aes-xts-plain64, a 64-byte keyring key) on a
+# stock loop device with direct I/O; loopx-xts is loopx encrypting the same
+# way on its own: the one layer that replaces two.
+TARGETS=(raw nullb loop-dio loop-buf loopx-dio loopx-buf loop-dmcrypt loopx-xts)
+mapfile -t TARGETS < <(printf '%s\n' "${TARGETS[@]}" | grep -E "^($TARGETS_RE)\$")
+BENCH_KEY=loopx:bench
 
 # Progress goes to stderr: stdout of some steps is data.
 log() { echo "bench: $*" >&2; }
@@ -97,6 +104,23 @@ attach_all() {
 	TGT[loop-buf]=$(losetup -f --show --direct-io=off "$FILE")
 	TGT[loopx-dio]=$(cli/loopx -f --show --direct-io=on "$FILE")
 	TGT[loopx-buf]=$(cli/loopx -f --show --direct-io=off "$FILE")
+	attach_crypt
+}
+
+# attach_crypt: the encrypted pair, with one 64-byte key in the keyring.
+attach_crypt() {
+	local key below
+	key=$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	tests/helpers/lxctl add-logon-key "$BENCH_KEY" "$key" >&2
+	modprobe dm-crypt
+	below=$(losetup -f --show --direct-io=on "$FILE")
+	TGT[loop-below]=$below
+	echo "0 $(($(stat -c %s "$FILE") / 512)) crypt aes-xts-plain64 :64:logon:$BENCH_KEY 0 $below 0" |
+		dmsetup create --noudevsync lxbench
+	dmsetup mknodes lxbench
+	TGT[loop-dmcrypt]=/dev/mapper/lxbench
+	TGT[loopx-xts]=$(cli/loopx -f --show --direct-io=on -e aes-xts-plain64 \
+			 --key-desc "$BENCH_KEY" "$FILE")
 }
 
 # What each target really is, for report.py: a loop device whose DIO
@@ -202,9 +226,11 @@ detach_all() {
 	for t in loop-dio loop-buf; do
 		losetup -d "${TGT[$t]}"
 	done
-	for t in loopx-dio loopx-buf; do
+	for t in loopx-dio loopx-buf loopx-xts; do
 		cli/loopx -d "${TGT[$t]}"
 	done
+	dmsetup remove --retry lxbench
+	losetup -d "${TGT[loop-below]}"
 }
 
 # cli_cycles TOOL N: N times "TOOL -f --show FILE; TOOL -d DEV"; prints
@@ -237,7 +263,8 @@ main() {
 	# It loads brd and loop and formats /dev/ram0: never on a real host.
 	[ "${LOOPX_VM:-}" = 1 ] || die "runs only in the test VM (bench/bench.sh)"
 	[ -x "$CYCLER" ] || die "$CYCLER missing (bench/bench.sh builds it)"
-	if [ ! -f kernel/loopx.ko ] || [ ! -x cli/loopx ]; then
+	if [ ! -f kernel/loopx.ko ] || [ ! -x cli/loopx ] ||
+	   [ ! -x tests/helpers/lxctl ]; then
 		die "run make all first"
 	fi
 	mkdir -p "$OUT"

@@ -136,6 +136,13 @@ enum {
  *	itself is not kept here
  * @unit_size: the data unit, 512 or 4096 bytes
  * @name: what sysfs shows as the device's encryption
+ *
+ * Lifetime: made by loopx_xfer_get() before the device's locks are taken;
+ * installed by loopx_xfer_install() under lo->lock and lo->file_lock with the
+ * queue frozen or the device unbound; the one it replaces, and the device's
+ * own at unbind (after loopx_drain(), so no request uses it), is freed by
+ * loopx_xfer_put() outside the freeze: @pool, then @state (wiping the key),
+ * then the module reference on @ops.
  */
 struct loopx_xfer_state {
 	const struct loopx_transfer *ops;

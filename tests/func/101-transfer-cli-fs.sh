@@ -49,7 +49,11 @@ for args in "-e aes-xts-plain64 --key-file $WORK/long" \
 	    "-e aes-xts-plain64 --key-file $WORK/empty" \
 	    "-e aes-xts-plain64 --key-file $WORK/none" \
 	    "-e aes-xts-plain64" "--key-file $key" \
-	    "-e nosuch-xts-plain64 --key-file $key"; do
+	    "-e nosuch-xts-plain64 --key-file $key" \
+	    "-e aes-xts-plain64 --key-desc loopx:k --key-size 0" \
+	    "-e aes-xts-plain64 --key-desc loopx:k --key-size 65" \
+	    "-e aes-xts-plain64 --key-file $key --key-size 32" \
+	    "-e xor --key-desc loopx:k"; do
 	# shellcheck disable=SC2086 # the words of one case
 	if out=$("$LX" -f --show $args "$f" 2>&1); then
 		fail "loopx $args succeeded: $out"

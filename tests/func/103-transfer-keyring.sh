@@ -90,6 +90,7 @@ bad EINVAL aes-xts-plain64 --crypt-key "$key"
 bad EINVAL aes-xts-plain64 --crypt-key ":64:logon:"
 bad ENOKEY aes-xts-plain64 --crypt-key ":64:logon:loopx-test:none"
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-flags 4
+bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-reserved
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-flags 1 --block-size 512
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --encrypt-type 18
 bad EINVAL nosuch-xts-plain64 --crypt-key "$ks"

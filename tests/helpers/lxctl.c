@@ -61,6 +61,7 @@ struct opts {
 	const char *crypt_key;	/* ... its key string */
 	__u32 crypt_flags;
 	__u64 iv_offset;
+	int crypt_reserved;	/* --crypt-reserved: a reserved word set */
 	int reserved_nonzero;
 	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
 	__u32 xflags;		/* ctl-configure: raw LOOPX_CONFIG_* bits */
@@ -108,7 +109,7 @@ static void help(void)
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
 	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
 	      "      [--crypt CIPHER --crypt-key :SIZE:logon:DESC [--crypt-flags N]\n"
-	      "       [--iv-offset N]]   (struct loopx_crypt)\n"
+	      "       [--iv-offset N] [--crypt-reserved]]   (struct loopx_crypt)\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
 	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n"
 	      "  add-logon-key DESC HEX   (a logon key in the user keyring)\n",
@@ -238,6 +239,8 @@ static void set_bool_opt(struct opts *o, const char *opt)
 {
 	if (!strcmp(opt, "--raw"))
 		o->raw = 1;
+	else if (!strcmp(opt, "--crypt-reserved"))
+		o->crypt_reserved = 1;
 	else if (!strcmp(opt, "--dev-ro"))
 		o->dev_ro = 1;
 	else if (!strcmp(opt, "--buffered"))
@@ -715,6 +718,8 @@ static int cmd_ctl_configure(struct opts *o)
 			 o->crypt_key ? o->crypt_key : "");
 		crypt.flags = o->crypt_flags;
 		crypt.iv_offset = o->iv_offset;
+		if (o->crypt_reserved)
+			crypt.__reserved[3] = 1;
 		req.crypt = (__u64)(uintptr_t)&crypt;
 	}
 

@@ -207,9 +207,9 @@ static void loopx_unlock(struct loopx_device *lo)
  * @mode: how the caller opened the device; read-only forces a read-only
  *	binding
  * @config: what to bind; LOOP_SET_FD passes one with only the fd set
- * @xflags: LOOPX_CONFIG_* flags of LOOPX_CTL_CONFIGURE, else 0
- * @crypt: the encryption of LOOPX_CTL_CONFIGURE's struct loopx_crypt, or
- *	NULL
+ * @xflags: LOOPX_CONFIG_* flags of LOOPX_IOC_CONFIGURE or
+ *	LOOPX_CTL_CONFIGURE, else 0
+ * @crypt: the struct loopx_crypt of either, or NULL
  *
  * Return: 0, -EBADF for a bad fd or a file that would stack the device on
  * itself, -EINVAL for a file that is neither regular nor a block device, an

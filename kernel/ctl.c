@@ -24,8 +24,9 @@ static int loopx_ctl_configure(struct file *file,
 	/* the control node's open mode stands for the device's */
 	blk_mode_t mode = BLK_OPEN_READ |
 			  ((file->f_mode & FMODE_WRITE) ? BLK_OPEN_WRITE : 0);
-	struct loopx_crypt crypt, *cryptp = NULL;
+	const struct loopx_crypt *cryptp;
 	struct loopx_ctl_config req;
+	struct loopx_crypt crypt;
 	struct loopx_device *lo;
 	int tries, ret;
 
@@ -34,12 +35,10 @@ static int loopx_ctl_configure(struct file *file,
 	ret = -EINVAL;
 	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL))
 		goto out_wipe;
-	if (req.crypt) {
-		ret = -EFAULT;
-		if (copy_from_user(&crypt, u64_to_user_ptr(req.crypt),
-				   sizeof(crypt)))
-			goto out_wipe;
-		cryptp = &crypt;
+	cryptp = loopx_crypt_from_user(req.crypt, &crypt);
+	if (IS_ERR(cryptp)) {
+		ret = PTR_ERR(cryptp);
+		goto out_wipe;
 	}
 
 	for (tries = 0; tries < 16; tries++) {

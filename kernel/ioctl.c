@@ -44,6 +44,30 @@ static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 	return ret;
 }
 
+static int loopx_ioctl_xconfigure(struct loopx_device *lo, blk_mode_t mode,
+				  struct loopx_config __user *argp)
+{
+	const struct loopx_crypt *cryptp;
+	struct loopx_config req;
+	struct loopx_crypt crypt;
+	int ret;
+
+	if (copy_from_user(&req, argp, sizeof(req)))
+		return -EFAULT;
+	ret = -EINVAL;
+	if ((req.flags & ~LOOPX_CONFIG_ALL) || req.__reserved0)
+		goto out_wipe;
+	cryptp = loopx_crypt_from_user(req.crypt, &crypt);
+	if (IS_ERR(cryptp)) {
+		ret = PTR_ERR(cryptp);
+		goto out_wipe;
+	}
+	ret = loopx_configure(lo, mode, &req.config, req.flags, cryptp);
+out_wipe:
+	loopx_wipe_key(&req.config.info);
+	return ret;
+}
+
 static int loopx_ioctl_set_status_old(struct loopx_device *lo, blk_mode_t mode,
 				      void __user *argp)
 {
@@ -129,6 +153,8 @@ static int loopx_ioctl(struct block_device *bdev, blk_mode_t mode,
 		return loopx_ioctl_set_fd(lo, mode, arg);
 	case LOOP_CONFIGURE:
 		return loopx_ioctl_configure(lo, mode, argp);
+	case LOOPX_IOC_CONFIGURE:
+		return loopx_ioctl_xconfigure(lo, mode, argp);
 	case LOOP_CHANGE_FD:
 		return arg > UINT_MAX ? -EBADF : loopx_change_fd(lo, arg);
 	case LOOP_CLR_FD:
@@ -248,6 +274,7 @@ static int loopx_compat_ioctl(struct block_device *bdev, blk_mode_t mode,
 	case LOOP_SET_STATUS64:
 	case LOOP_GET_STATUS64:
 	case LOOP_CONFIGURE:
+	case LOOPX_IOC_CONFIGURE:
 	case LOOPX_IOC_DETACH:
 		/* same layout for 32-bit callers, only the pointer differs */
 		arg = (unsigned long)compat_ptr(arg);

@@ -10,6 +10,7 @@
 #include <linux/err.h>
 #include <linux/key.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
 #include "loopx.h"
 
@@ -73,4 +74,21 @@ int loopx_crypt_params(const struct loopx_crypt *crypt,
 	p->iv_large = crypt->flags & LOOPX_CRYPT_IV_LARGE;
 	p->iv_offset = crypt->iv_offset;
 	return 0;
+}
+
+/**
+ * loopx_crypt_from_user() - the struct loopx_crypt a configure call points to
+ * @uptr: the caller's pointer, 0 for none
+ * @buf: where the structure is copied
+ *
+ * Return: @buf, NULL for no pointer, or ERR_PTR(-EFAULT).
+ */
+const struct loopx_crypt *loopx_crypt_from_user(u64 uptr,
+						 struct loopx_crypt *buf)
+{
+	if (!uptr)
+		return NULL;
+	if (copy_from_user(buf, u64_to_user_ptr(uptr), sizeof(*buf)))
+		return ERR_PTR(-EFAULT);
+	return buf;
 }

@@ -350,6 +350,8 @@ void loopx_wipe_key(struct loop_info64 *info);
 /* keyring.c */
 int loopx_crypt_params(const struct loopx_crypt *crypt,
 		       struct loopx_xfer_params *p, u8 *key, char *name);
+const struct loopx_crypt *loopx_crypt_from_user(u64 uptr,
+						 struct loopx_crypt *buf);
 
 /* cipher.c */
 int loopx_cipher_register(void);

@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# struct loopx_crypt through LOOPX_CTL_CONFIGURE, native mode: a 64-byte
-# logon key from the kernel keyring (AES-256-XTS), named as dm-crypt names
-# it, gives the same bytes as dm-crypt with the same key string, both ways:
-# 512-byte data units, 4096-byte ones (sector_size:4096, the device's
-# logical block size then 4096) with the IV in 512-byte units or in data
-# units (iv_large_sectors), and an IV offset. GET_STATUS64 reports the
-# cipher with key size 0 and no key, and the status written back keeps it.
-# The tool does the same with --key-desc. Bad structures and keys get
-# EINVAL or ENOKEY and bind nothing.
+# struct loopx_crypt through LOOPX_CTL_CONFIGURE and LOOPX_IOC_CONFIGURE,
+# native mode: a 64-byte logon key from the kernel keyring (AES-256-XTS),
+# named as dm-crypt names it, gives the same bytes as dm-crypt with the
+# same key string, both ways: 512-byte data units, 4096-byte ones
+# (sector_size:4096, the device's logical block size then 4096) with the
+# IV in 512-byte units or in data units (iv_large_sectors), and an IV
+# offset. GET_STATUS64 reports the cipher with key size 0 and no key, and
+# the status written back keeps it. The tool does the same with
+# --key-desc. Bad structures and keys get EINVAL or ENOKEY and bind
+# nothing.
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=crypt-lib.sh
 . "$(dirname "$0")/crypt-lib.sh"
@@ -63,6 +64,25 @@ both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((6 * MIB)) \
 	  "4K units, large IVs, IV offset"
 dm_remove lxcrypt
 expect_errno ok lxctl clr-fd "$d"
+
+# the same structure through LOOPX_IOC_CONFIGURE, on the device itself
+d=$(free_dev)
+expect_errno ok lxctl xconfigure "$d" "$f" --offset $MIB \
+	--crypt aes-xts-plain64 --crypt-key "$ks"
+eq "$(sysattr "$d" loop/encryption)" aes-xts-plain64 "LOOPX_IOC_CONFIGURE"
+eq "$(sysattr "$d" loop/offset)" $MIB "offset through LOOPX_IOC_CONFIGURE"
+dm_crypt lxcrypt "$plain" $MIB aes-xts-plain64 "$ks" "$sectors"
+both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((10 * MIB)) \
+	  "LOOPX_IOC_CONFIGURE"
+dm_remove lxcrypt
+expect_errno ok lxctl clr-fd "$d"
+wait_unbound "$d" || fail "$d still bound after LOOP_CLR_FD"
+expect_errno ENOKEY lxctl xconfigure "$d" "$f" --crypt aes-xts-plain64 \
+	--crypt-key ":64:logon:loopx-test:none"
+expect_errno EINVAL lxctl xconfigure "$d" "$f" --crypt aes-xts-plain64 \
+	--crypt-key "$ks" --reserved-nonzero
+expect_errno EINVAL lxctl xconfigure "$d" "$f" --xflags 0x80
+bound "$d" && fail "$d bound after a refused LOOPX_IOC_CONFIGURE"
 
 # the tool: --key-desc (64 bytes by default), -b 4096 for 4K data units
 d=$(attach -e aes-xts-plain64 --key-desc "$desc" -b 4096 -o 1M "$f")

@@ -107,6 +107,8 @@ static void help(void)
 	      "  change-fd DEV FILE [--file-rw]\n"
 	      "  set-dio DEV 0|1 | set-block-size DEV N\n"
 	      "  ctl-add N | ctl-remove N | ctl-get-free\n"
+	      "  xconfigure DEV FILE [options of configure and ctl-configure]\n"
+	      "      (LOOPX_IOC_CONFIGURE; --reserved-nonzero sets __reserved0)\n"
 	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
 	      "      [--crypt CIPHER --crypt-key :SIZE:logon:DESC [--crypt-flags N]\n"
 	      "       [--iv-offset N] [--crypt-reserved]]   (struct loopx_crypt)\n"
@@ -690,6 +692,49 @@ static int ctl_ioctl(unsigned long cmd, long arg)
  * read-only with --dev-ro (the device then binds read-only); INDEX -1 asks
  * for any free device. Prints "ok N" with the index the ioctl returned.
  */
+/* The struct loopx_crypt the --crypt options ask for, as a pointer word. */
+static __u64 fill_crypt(const struct opts *o, struct loopx_crypt *crypt)
+{
+	if (!o->crypt)
+		return 0;
+	memset(crypt, 0, sizeof(*crypt));
+	snprintf(crypt->cipher, sizeof(crypt->cipher), "%s", o->crypt);
+	snprintf(crypt->key, sizeof(crypt->key), "%s",
+		 o->crypt_key ? o->crypt_key : "");
+	crypt->flags = o->crypt_flags;
+	crypt->iv_offset = o->iv_offset;
+	if (o->crypt_reserved)
+		crypt->__reserved[3] = 1;
+	return (__u64)(uintptr_t)crypt;
+}
+
+/* LOOPX_IOC_CONFIGURE: LOOP_CONFIGURE on the device, with the extensions. */
+static int cmd_xconfigure(struct opts *o)
+{
+	const char *file = backing_arg(o);
+	struct loopx_crypt crypt;
+	struct loopx_config req;
+	int dev, fd;
+
+	dev = open_dev(o, o->pos[0]);
+	if (dev < 0)
+		return fail_open(errno);
+	fd = backing_fd(o, file, 0);
+	if (fd < 0 && !o->have_fd)
+		return fail_open(errno);
+
+	memset(&req, 0, sizeof(req));
+	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);
+	if (o->reserved_nonzero)
+		req.__reserved0 = 1;
+	fill_config(o, fd, &req.config);
+	req.crypt = fill_crypt(o, &crypt);
+	if (ioctl(dev, LOOPX_IOC_CONFIGURE, &req) < 0)
+		return fail(errno);
+	printf("ok\n");
+	return 0;
+}
+
 static int cmd_ctl_configure(struct opts *o)
 {
 	struct loopx_crypt crypt;
@@ -711,17 +756,7 @@ static int cmd_ctl_configure(struct opts *o)
 	fill_config(o, fd, &req.config);
 	if (o->reserved_nonzero)
 		req.config.__reserved[7] = 1;
-	if (o->crypt) {
-		memset(&crypt, 0, sizeof(crypt));
-		snprintf(crypt.cipher, sizeof(crypt.cipher), "%s", o->crypt);
-		snprintf(crypt.key, sizeof(crypt.key), "%s",
-			 o->crypt_key ? o->crypt_key : "");
-		crypt.flags = o->crypt_flags;
-		crypt.iv_offset = o->iv_offset;
-		if (o->crypt_reserved)
-			crypt.__reserved[3] = 1;
-		req.crypt = (__u64)(uintptr_t)&crypt;
-	}
+	req.crypt = fill_crypt(o, &crypt);
 
 	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
 	if (ret < 0)
@@ -870,6 +905,7 @@ static const struct {
 	{ "ctl-add", cmd_ctl_add },
 	{ "ctl-remove", cmd_ctl_remove },
 	{ "ctl-get-free", cmd_ctl_get_free },
+	{ "xconfigure", cmd_xconfigure },
 	{ "ctl-configure", cmd_ctl_configure },
 	{ "hold", cmd_hold },
 	{ "raw", cmd_raw },

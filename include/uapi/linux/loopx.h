@@ -68,9 +68,9 @@ struct loopx_detach {
  *	from it, dm-crypt's <iv_offset>, for old images
  * @__reserved: must be zero
  *
- * Pointed to by loopx_ctl_config.crypt; the binding then encrypts with
- * LO_CRYPT_CRYPTOAPI, and the caller leaves lo_encrypt_type,
- * lo_encrypt_key_size and lo_crypt_name zero. With LOOPX_CRYPT_UNIT_4K the
+ * Pointed to by loopx_config.crypt or loopx_ctl_config.crypt; the binding
+ * then encrypts with LO_CRYPT_CRYPTOAPI, and the caller leaves
+ * lo_encrypt_type, lo_encrypt_key_size and lo_crypt_name zero. With LOOPX_CRYPT_UNIT_4K the
  * logical block size is 4096 (0 asks for that, a smaller one is EINVAL).
  * EINVAL for an unknown cipher or flag, a size that differs from the
  * key's, or a key of another type; ENOKEY if no such key is found; EPERM
@@ -117,5 +117,26 @@ struct loopx_ctl_config {
 };
 
 #define LOOPX_CTL_CONFIGURE	_IOWR('L', 0x41, struct loopx_ctl_config)
+
+/**
+ * struct loopx_config - argument of LOOPX_IOC_CONFIGURE
+ * @flags: LOOPX_CONFIG_* (in)
+ * @__reserved0: must be zero
+ * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
+ * @config: what to bind, exactly as for LOOP_CONFIGURE
+ *
+ * LOOP_CONFIGURE with loopx's extensions, issued on the device like
+ * LOOP_CONFIGURE itself: the file, the configuration, the flags and the
+ * encryption are set in one step, so no request ever reaches the file
+ * unencrypted. Errors as for LOOP_CONFIGURE and struct loopx_crypt.
+ */
+struct loopx_config {
+	__u32 flags;
+	__u32 __reserved0;
+	__u64 crypt;
+	struct loop_config config;
+};
+
+#define LOOPX_IOC_CONFIGURE	_IOW('L', 0x42, struct loopx_config)
 
 #endif /* _UAPI_LINUX_LOOPX_H */

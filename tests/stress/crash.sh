@@ -4,9 +4,10 @@
 # crash.sh [--long] [--ko FILE] - scenario 07, crash consistency, run on
 # the host (--ko: another build of the module, inside the repo).
 #
-# ext4 on loopx over a file on a persistent virtio disk: every boot of the
-# test VM (crash-guest.sh) checks what the previous one fsynced, writes and
-# fsyncs more, and is killed with sysrq-b in the middle of unsynced writes.
+# ext4 on loopx over a file on a persistent virtio disk, on a plain device
+# and on an encrypted one: every boot of the test VM (crash-guest.sh)
+# checks what the previous one fsynced, writes and fsyncs more, and is
+# killed with sysrq-b in the middle of unsynced writes.
 # 20 crashes long, 3 short, then a last boot that only checks.  Prints
 # BAD/FAIL lines and a counters line; exit 1 if anything failed.
 set -eu
@@ -48,12 +49,13 @@ for ((r = 0; r <= rounds; r++)); do
 		}
 		crashes=$((crashes + 1))
 	fi
+	# one verified= line per lane, one wrote= line for all
 	v=$(grep -aoE 'crash-guest: round=[0-9]+ verified=[0-9]+' "$log" |
-		sed 's/.*verified=//' || true)
+		awk -F= '{ n += $NF } END { print n + 0 }')
 	w=$(grep -aoE 'crash-guest: round=[0-9]+ wrote=[0-9]+' "$log" |
-		sed 's/.*wrote=//' || true)
-	verified=$((verified + ${v:-0}))
-	written=$((written + ${w:-0}))
+		awk -F= '{ n += $NF } END { print n + 0 }')
+	verified=$((verified + v))
+	written=$((written + w))
 done
 echo "counters: rounds=$crashes faults=$crashes calls=$verified failures=$failures files_fsynced=$written secs=$((SECONDS - start))"
 [ "$failures" = 0 ]

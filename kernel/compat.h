@@ -45,7 +45,8 @@ void loopx_release(struct gendisk *disk);
  * @block_size: logical and physical block size and minimum I/O, bytes
  * @dma_alignment: memory alignment mask for request buffers
  * @discard_granularity: bytes; 0 with no discard
- * @discard_sectors: the largest discard, and the largest write-zeroes
+ * @discard_sectors: the largest discard
+ * @write_zeroes_sectors: the largest write-zeroes
  * @write_cache: the device has a volatile write cache (and takes FUA)
  * @rotational: the device reports itself rotational
  *
@@ -57,6 +58,7 @@ struct loopx_limits {
 	unsigned int dma_alignment;
 	unsigned int discard_granularity;
 	unsigned int discard_sectors;
+	unsigned int write_zeroes_sectors;
 	bool write_cache;
 	bool rotational;
 };
@@ -69,6 +71,7 @@ static inline void loopx_limits_get_common(struct request_queue *q,
 	l->dma_alignment = q->limits.dma_alignment;
 	l->discard_granularity = q->limits.discard_granularity;
 	l->discard_sectors = q->limits.max_hw_discard_sectors;
+	l->write_zeroes_sectors = q->limits.max_write_zeroes_sectors;
 }
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
@@ -123,7 +126,7 @@ static inline int loopx_limits_set(struct request_queue *q,
 	lim.dma_alignment = l->dma_alignment;
 	lim.discard_granularity = l->discard_granularity;
 	lim.max_hw_discard_sectors = l->discard_sectors;
-	lim.max_write_zeroes_sectors = l->discard_sectors;
+	lim.max_write_zeroes_sectors = l->write_zeroes_sectors;
 	if (l->write_cache)
 		lim.features |= BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA;
 	else
@@ -212,10 +215,10 @@ static inline int loopx_limits_set(struct request_queue *q,
 	if (l->dma_alignment != old.dma_alignment)
 		blk_queue_dma_alignment(q, l->dma_alignment);
 	q->limits.discard_granularity = l->discard_granularity;
-	if (l->discard_sectors != old.discard_sectors) {
+	if (l->discard_sectors != old.discard_sectors)
 		blk_queue_max_discard_sectors(q, l->discard_sectors);
-		blk_queue_max_write_zeroes_sectors(q, l->discard_sectors);
-	}
+	if (l->write_zeroes_sectors != old.write_zeroes_sectors)
+		blk_queue_max_write_zeroes_sectors(q, l->write_zeroes_sectors);
 	if (l->write_cache != old.write_cache)
 		blk_queue_write_cache(q, l->write_cache, l->write_cache);
 	if (l->rotational)

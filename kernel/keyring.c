@@ -84,7 +84,7 @@ int loopx_crypt_params(const struct loopx_crypt *crypt,
  * Return: @buf, NULL for no pointer, or ERR_PTR(-EFAULT).
  */
 const struct loopx_crypt *loopx_crypt_from_user(u64 uptr,
-						 struct loopx_crypt *buf)
+						struct loopx_crypt *buf)
 {
 	if (!uptr)
 		return NULL;

@@ -260,6 +260,7 @@ static void loopx_discard_limits(struct loopx_limits *lim,
 {
 	lim->discard_granularity = sectors ? granularity : 0;
 	lim->discard_sectors = sectors;
+	lim->write_zeroes_sectors = sectors;
 }
 
 /**
@@ -283,7 +284,8 @@ void loopx_set_discard_limits(struct loopx_device *lo, unsigned int sectors,
  * @lo: the device; lo->file is set
  *
  * Discard and write-zeroes go to fallocate(), so they are offered only when
- * the backing file can punch holes and no transform is in the way.
+ * the backing file can punch holes and no transform is in the way (discard
+ * too when LOOPX_CRYPT_DISCARD asks for it).
  * Read-ahead is at least the backing device's.
  */
 void loopx_set_file_limits(struct loopx_device *lo)
@@ -297,10 +299,10 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	loopx_limits_get(lo->disk->queue, &lim);
 	/*
 	 * Through a transform, zeroes are the encryption of zeroes, and a hole
-	 * in the file would read as the decryption of zeroes: neither
-	 * discard nor write-zeroes can go to the file as they are.
+	 * in the file would read as the decryption of zeroes: write-zeroes
+	 * cannot go to the file as it is, and discard only if asked for.
 	 */
-	if (!writable || lo->xfer.ops) {
+	if (!writable || (lo->xfer.ops && !lo->xfer.discard)) {
 		loopx_discard_limits(&lim, 0, 0);
 	} else if (S_ISBLK(inode->i_mode)) {
 		/*
@@ -315,6 +317,8 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	} else {
 		loopx_discard_limits(&lim, 0, 0);
 	}
+	if (lo->xfer.ops)
+		lim.write_zeroes_sectors = 0;
 	lim.write_cache = writable;
 	lim.rotational = bdev && !bdev_nonrot(bdev);
 	loopx_commit_limits(lo, &lim);

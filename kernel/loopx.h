@@ -135,6 +135,7 @@ enum {
  * @key_size: lo_encrypt_key_size as set, 0 for a keyring key; the key
  *	itself is not kept here
  * @unit_size: the data unit, 512 or 4096 bytes
+ * @discard: discard punches holes all the same (LOOPX_CRYPT_DISCARD)
  * @name: what sysfs shows as the device's encryption
  *
  * Lifetime: made by loopx_xfer_get() before the device's locks are taken;
@@ -151,6 +152,7 @@ struct loopx_xfer_state {
 	u32 type;
 	u32 key_size;
 	unsigned int unit_size;
+	bool discard;
 	char name[LO_NAME_SIZE];
 };
 
@@ -351,7 +353,7 @@ void loopx_wipe_key(struct loop_info64 *info);
 int loopx_crypt_params(const struct loopx_crypt *crypt,
 		       struct loopx_xfer_params *p, u8 *key, char *name);
 const struct loopx_crypt *loopx_crypt_from_user(u64 uptr,
-						 struct loopx_crypt *buf);
+						struct loopx_crypt *buf);
 
 /* cipher.c */
 int loopx_cipher_register(void);

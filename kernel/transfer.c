@@ -230,6 +230,7 @@ int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
 	 * back must not carry its size into a field that takes 32 at most.
 	 */
 	x->key_size = crypt ? 0 : p.key_size;
+	x->discard = crypt && (crypt->flags & LOOPX_CRYPT_DISCARD);
 	return 0;
 }
 

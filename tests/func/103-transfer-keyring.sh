@@ -8,14 +8,14 @@
 # (sector_size:4096, the device's logical block size then 4096) with the
 # IV in 512-byte units or in data units (iv_large_sectors), and an IV
 # offset. GET_STATUS64 reports the cipher with key size 0 and no key, and
-# the status written back keeps it. The tool does the same with
+# the status written back keeps it. Discard only with LOOPX_CRYPT_DISCARD. The tool does the same with
 # --key-desc. Bad structures and keys get EINVAL or ENOKEY and bind
 # nothing.
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=crypt-lib.sh
 . "$(dirname "$0")/crypt-lib.sh"
 is_family loopx || skip "transforms are native mode only"
-need dmsetup
+need dmsetup blkdiscard
 modprobe -q dm-crypt || skip "no dm-crypt module in $(uname -r)"
 
 desc=loopx-test:$$
@@ -65,6 +65,28 @@ both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((6 * MIB)) \
 dm_remove lxcrypt
 expect_errno ok lxctl clr-fd "$d"
 
+# discard only when asked for (LOOPX_CRYPT_DISCARD): it punches a hole,
+# which reads as the decryption of zeroes there as through dm-crypt's
+# allow_discards; write-zeroes stays off
+d=$(ctl_crypt)
+eq "$(sysattr "$d" queue/discard_max_bytes)" 0 "discard not asked for"
+expect_errno ok lxctl clr-fd "$d"
+d=$(ctl_crypt --crypt-flags 4)
+[ "$(sysattr "$d" queue/discard_max_bytes)" -gt 0 ] ||
+	fail "no discard with LOOPX_CRYPT_DISCARD"
+eq "$(sysattr "$d" queue/write_zeroes_max_bytes)" 0 \
+   "write-zeroes with LOOPX_CRYPT_DISCARD"
+a=$(mkrand 1)
+put "$a" "$d" $((12 * MIB))
+blkdiscard -o $((12 * MIB)) -l $MIB "$d" || fail "blkdiscard on $d"
+eq "$(sha "$f" $((13 * MIB)) $MIB)" "$(sha_zero $MIB)" "the discarded range in the file"
+dm_crypt lxcrypt "$plain" $MIB aes-xts-plain64 "$ks" "$sectors"
+eq "$(sha_direct "$d" $((12 * MIB)) $MIB)" \
+   "$(sha_direct /dev/mapper/lxcrypt $((12 * MIB)) $MIB)" \
+   "a discarded range through loopx and through dm-crypt"
+dm_remove lxcrypt
+expect_errno ok lxctl clr-fd "$d"
+
 # the same structure through LOOPX_IOC_CONFIGURE, on the device itself
 d=$(free_dev)
 expect_errno ok lxctl xconfigure "$d" "$f" --offset $MIB \
@@ -109,7 +131,7 @@ bad EINVAL aes-xts-plain64 --crypt-key ":64:user:$desc"
 bad EINVAL aes-xts-plain64 --crypt-key "$key"
 bad EINVAL aes-xts-plain64 --crypt-key ":64:logon:"
 bad ENOKEY aes-xts-plain64 --crypt-key ":64:logon:loopx-test:none"
-bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-flags 4
+bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-flags 8
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-reserved
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --crypt-flags 1 --block-size 512
 bad EINVAL aes-xts-plain64 --crypt-key "$ks" --encrypt-type 18

@@ -52,8 +52,15 @@ struct loopx_detach {
 #define LOOPX_CRYPT_UNIT_4K	(1U << 0)
 /* The IV counts data units, not 512-byte sectors (iv_large_sectors). */
 #define LOOPX_CRYPT_IV_LARGE	(1U << 1)
+/*
+ * Discard punches holes in the file, as dm-crypt's allow_discards passes it
+ * down: a discarded range then reads as the decryption of zeroes, not as
+ * zeroes, and the file shows which ranges hold no data.
+ */
+#define LOOPX_CRYPT_DISCARD	(1U << 2)
 /* All LOOPX_CRYPT_* flags; anything else is refused with EINVAL. */
-#define LOOPX_CRYPT_ALL		(LOOPX_CRYPT_UNIT_4K | LOOPX_CRYPT_IV_LARGE)
+#define LOOPX_CRYPT_ALL		(LOOPX_CRYPT_UNIT_4K | LOOPX_CRYPT_IV_LARGE | \
+				 LOOPX_CRYPT_DISCARD)
 
 /**
  * struct loopx_crypt - encryption that struct loop_info64 cannot express

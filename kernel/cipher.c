@@ -12,6 +12,7 @@
 #include <crypto/skcipher.h>
 #include <linux/err.h>
 #include <linux/mempool.h>
+#include <linux/percpu.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -28,6 +29,7 @@
  * struct loopx_cipher - the state of one device's CRYPTOAPI transform
  * @tfm: the cipher, keyed
  * @reqs: requests with room for the IV behind them
+ * @spare: per CPU, a request from @reqs kept for the next call, or NULL
  * @iv_offset: where the IV starts in a request from @reqs
  * @iv_size: the cipher's IV size
  * @iv32: the IV holds the unit number's low 32 bits ("plain"), not all 64
@@ -38,6 +40,7 @@
 struct loopx_cipher {
 	struct crypto_skcipher *tfm;
 	mempool_t *reqs;
+	struct skcipher_request * __percpu *spare;
 	unsigned int iv_offset;
 	unsigned int iv_size;
 	bool iv32;
@@ -80,6 +83,17 @@ static int loopx_cipher_alg(const char *spec, char *alg, bool *iv32)
 
 static void loopx_cipher_free(struct loopx_cipher *c)
 {
+	struct skcipher_request *req;
+	int cpu;
+
+	if (c->spare) {
+		for_each_possible_cpu(cpu) {
+			req = *per_cpu_ptr(c->spare, cpu);
+			if (req)
+				mempool_free(req, c->reqs);
+		}
+		free_percpu(c->spare);
+	}
 	mempool_destroy(c->reqs);
 	/* freeing the transform wipes the expanded key with it */
 	if (!IS_ERR_OR_NULL(c->tfm))
@@ -124,7 +138,8 @@ static void *loopx_cipher_init(const struct loopx_xfer_params *p)
 			     crypto_skcipher_alignmask(c->tfm) + 1);
 	size = c->iv_offset + c->iv_size;
 	c->reqs = mempool_create_kmalloc_pool(LOOPX_CIPHER_POOL_REQS, size);
-	if (!c->reqs) {
+	c->spare = alloc_percpu(struct skcipher_request *);
+	if (!c->reqs || !c->spare) {
 		ret = -ENOMEM;
 		goto fail;
 	}
@@ -170,7 +185,15 @@ static int loopx_cipher_crypt(void *state, bool encrypt, struct page *dst,
 	int ret = 0;
 	u8 *iv;
 
-	req = mempool_alloc(c->reqs, GFP_NOIO);
+	/*
+	 * This runs for every page of every request: rather than a new
+	 * request each time, take the one the last call on this CPU left.
+	 * The exchange makes it ours even if we then sleep or move to
+	 * another CPU.
+	 */
+	req = this_cpu_xchg(*c->spare, NULL);
+	if (!req)
+		req = mempool_alloc(c->reqs, GFP_NOIO);
 	iv = (u8 *)req + c->iv_offset;
 	skcipher_request_set_tfm(req, c->tfm);
 	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_BACKLOG |
@@ -189,7 +212,9 @@ static int loopx_cipher_crypt(void *state, bool encrypt, struct page *dst,
 						crypto_skcipher_decrypt(req),
 				      &wait);
 	}
-	mempool_free(req, c->reqs);
+	/* the slot may have been filled meanwhile: then this one goes back */
+	if (this_cpu_cmpxchg(*c->spare, NULL, req))
+		mempool_free(req, c->reqs);
 	return ret;
 }
 

@@ -499,8 +499,9 @@ static int __init loopx_init(void)
 	return 0;
 
 out_remove_devices:
-	loopx_remove_all();
+	/* as at exit: no probe may add a device while they are removed */
 	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+	loopx_remove_all();
 out_xfer_exit:
 	loopx_xfer_exit();
 out_io_exit:

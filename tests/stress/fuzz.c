@@ -8,9 +8,10 @@
  *
  * WORKDIR holds the files used as backing files (every regular file in it;
  * run.sh puts random data and a GPT image there). Commands: every loop
- * ioctl, LOOPX_IOC_DETACH, the control ioctls and LOOPX_CTL_CONFIGURE,
- * BLKRRPART/BLKFLSBUF
- * (they meet partscan), other numbers of loop's 'L' type and fully random
+ * ioctl, LOOPX_IOC_DETACH, LOOPX_IOC_CONFIGURE, the control ioctls and
+ * LOOPX_CTL_CONFIGURE (both with a struct loopx_crypt naming a logon key
+ * this program adds, or a near miss), BLKRRPART/BLKFLSBUF (they meet
+ * partscan), other numbers of loop's 'L' type and fully random
  * numbers. Arguments: structs of random bytes with fields often set to
  * edge values (offsets, size limits, flags, block sizes, names without NUL),
  * and pointers that are NULL, kernel addresses, unmapped or read-only, or
@@ -31,6 +32,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/keyctl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -51,7 +53,8 @@
 enum {
 	C_SET_FD, C_CLR_FD, C_SET_STATUS, C_GET_STATUS, C_SET_STATUS64,
 	C_GET_STATUS64, C_CHANGE_FD, C_SET_CAPACITY, C_SET_DIO,
-	C_SET_BLOCK_SIZE, C_CONFIGURE, C_DETACH, C_CTL_ADD, C_CTL_REMOVE,
+	C_SET_BLOCK_SIZE, C_CONFIGURE, C_DETACH, C_XCONFIGURE, C_CTL_ADD,
+	C_CTL_REMOVE,
 	C_CTL_GET_FREE, C_CTL_CONFIGURE, C_BLKRRPART, C_BLKFLSBUF,
 	C_RANDOM_L, C_RANDOM, NCMDS
 };
@@ -59,7 +62,8 @@ enum {
 static const char *const cmd_names[NCMDS] = {
 	"set_fd", "clr_fd", "set_status", "get_status", "set_status64",
 	"get_status64", "change_fd", "set_capacity", "set_dio",
-	"set_block_size", "configure", "detach", "ctl_add", "ctl_remove",
+	"set_block_size", "configure", "detach", "xconfigure", "ctl_add",
+	"ctl_remove",
 	"ctl_get_free", "ctl_configure", "blkrrpart", "blkflsbuf",
 	"random_L", "random",
 };
@@ -172,6 +176,65 @@ static void fuzz_transfer(__u64 *rs, struct loop_info64 *i)
 	}
 }
 
+/* The logon key main() adds, 64 bytes, for struct loopx_crypt. */
+#define FUZZ_KEY_DESC	"loopx-fuzz:key"
+
+/*
+ * A struct loopx_crypt: the real key or a near miss (another size, a key
+ * that is not there, another key type), a cipher or a bad one, any flags
+ * now and then, and random bytes where only zeroes are allowed.
+ */
+static void fuzz_crypt(__u64 *rs, struct loopx_crypt *c)
+{
+	static const char *const keys[] = {
+		":64:logon:" FUZZ_KEY_DESC, ":64:logon:" FUZZ_KEY_DESC,
+		":32:logon:" FUZZ_KEY_DESC, ":64:logon:loopx-fuzz:none",
+		":64:user:" FUZZ_KEY_DESC, ":0:logon:" FUZZ_KEY_DESC,
+		":64:logon:", "",
+	};
+	static const char *const ciphers[] = {
+		"aes-xts-plain64", "aes-xts-plain64", "aes-cbc-essiv:sha256",
+		"aes-xts-", "aes-ecb-plain64", "",
+	};
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->cipher, ciphers[rnd_below(rs, ARRAY_SIZE(ciphers))]);
+	strcpy(c->key, keys[rnd_below(rs, ARRAY_SIZE(keys))]);
+	c->flags = rnd_below(rs, 8) ? rnd_below(rs, 8) : rnd(rs);
+	c->iv_offset = rnd_below(rs, 2) ? 0 : edge_u64(rs);
+	if (rnd_below(rs, 8) == 0)
+		c->__reserved[rnd_below(rs, 4)] = rnd(rs);
+	if (rnd_below(rs, 16) == 0)
+		fill_random(rs, c, sizeof(*c));
+}
+
+/*
+ * The struct loopx_crypt pointer of a configure call: none, @c or wild.
+ * With @c, the status @i mostly leaves the encryption fields zero, as it
+ * must for the key to be looked up at all.
+ */
+static __u64 fuzz_crypt_ptr(__u64 *rs, struct loopx_crypt *c,
+			    struct loop_info64 *i)
+{
+	switch (rnd_below(rs, 8)) {
+	case 0:
+		/* wild: EFAULT, never a crash */
+		return rnd(rs);
+	case 1:
+	case 2:
+	case 3:
+		fuzz_crypt(rs, c);
+		if (rnd_below(rs, 4)) {
+			i->lo_encrypt_type = 0;
+			i->lo_encrypt_key_size = 0;
+			memset(i->lo_crypt_name, 0, LO_NAME_SIZE);
+		}
+		return (__u64)(unsigned long)c;
+	default:
+		return 0;
+	}
+}
+
 static void fuzz_info64(__u64 *rs, struct loop_info64 *i)
 {
 	fill_random(rs, i, sizeof(*i));
@@ -268,8 +331,10 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		struct loop_config c;
 		struct loopx_detach d;
 		struct loopx_ctl_config cc;
+		struct loopx_config xc;
 		char raw[512];
 	} u;
+	struct loopx_crypt crypt;
 	unsigned long arg = 0, nr;
 	unsigned int num;
 	int index, waiting = 0;
@@ -335,6 +400,17 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		waiting = u.d.flags & LOOPX_DETACH_WAIT;
 		arg = fuzz_ptr(rs, &u, sizeof(u.d));
 		break;
+	case C_XCONFIGURE:
+		num = LOOPX_IOC_CONFIGURE;
+		fuzz_info64(rs, &u.xc.config.info);
+		u.xc.config.fd = rnd_below(rs, 10) ? (__u32)pool_fd(rs) : rnd(rs);
+		u.xc.config.block_size = edge_block_size(rs);
+		u.xc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
+		if (rnd_below(rs, 8) == 0)
+			u.xc.__reserved0 = rnd(rs);
+		u.xc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.xc.config.info);
+		arg = fuzz_ptr(rs, &u, sizeof(u.xc));
+		break;
 	case C_CTL_ADD:
 	case C_CTL_REMOVE:
 		num = cmd == C_CTL_ADD ? LOOP_CTL_ADD : LOOP_CTL_REMOVE;
@@ -363,9 +439,7 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		u.cc.index = rnd_below(rs, 4) ? (int)rnd_below(rs, g.maxdev + 1) - 1 :
 						(int)edge_u64(rs);
 		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
-		/* a wild struct loopx_crypt pointer: EFAULT, never a crash */
-		if (rnd_below(rs, 8) == 0)
-			u.cc.crypt = rnd(rs);
+		u.cc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.cc.config.info);
 		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
 		break;
 	case C_BLKRRPART:
@@ -621,6 +695,8 @@ int main(int argc, char **argv)
 	struct worker w[MAXTHREADS];
 	int nthreads = 6, i;
 	__u64 seed = (__u64)time(NULL) ^ getpid();
+	unsigned char key[64];
+	__u64 key_rs;
 	struct sigaction sa;
 	const char *dir;
 
@@ -657,6 +733,12 @@ int main(int argc, char **argv)
 	if (g.guard == MAP_FAILED || g.ro == MAP_FAILED)
 		die("mmap: %s", strerror(errno));
 	munmap(g.guard + g.page, g.page);
+
+	key_rs = seed;
+	fill_random(&key_rs, key, sizeof(key));
+	if (syscall(SYS_add_key, "logon", FUZZ_KEY_DESC, key, sizeof(key),
+		    KEY_SPEC_USER_KEYRING) < 0)
+		die("add_key logon %s: %s", FUZZ_KEY_DESC, strerror(errno));
 
 	g.ctl = open("/dev/loopx-control", O_RDWR | O_CLOEXEC);
 	if (g.ctl < 0)

@@ -346,6 +346,21 @@ static void copy_name(__u8 *dst, const char *src)
 	memcpy(dst, src, n);
 }
 
+/*
+ * Open the device (the first argument) and the backing file, for writing
+ * too if @file_write: 0, or the exit status of the failure, reported.
+ */
+static int open_pair(struct opts *o, int file_write, int *dev, int *fd)
+{
+	*dev = open_dev(o, o->pos[0]);
+	if (*dev < 0)
+		return fail_open(errno);
+	*fd = backing_fd(o, backing_arg(o), file_write);
+	if (*fd < 0 && !o->have_fd)
+		return fail_open(errno);
+	return 0;
+}
+
 /* The loop_config that configure and ctl-configure pass, from the options. */
 static void fill_config(const struct opts *o, int fd, struct loop_config *cfg)
 {
@@ -367,15 +382,11 @@ static void fill_config(const struct opts *o, int fd, struct loop_config *cfg)
 static int cmd_configure(struct opts *o)
 {
 	struct loop_config cfg;
-	const char *file = backing_arg(o);
-	int dev, fd, i;
+	int dev, fd, ret, i;
 
-	dev = open_dev(o, o->pos[0]);
-	if (dev < 0)
-		return fail_open(errno);
-	fd = backing_fd(o, file, 0);
-	if (fd < 0 && !o->have_fd)
-		return fail_open(errno);
+	ret = open_pair(o, 0, &dev, &fd);
+	if (ret)
+		return ret;
 
 	fill_config(o, fd, &cfg);
 	if (o->reserved_nonzero)
@@ -390,15 +401,11 @@ static int cmd_configure(struct opts *o)
 
 static int cmd_set_fd(struct opts *o)
 {
-	const char *file = backing_arg(o);
-	int dev, fd;
+	int dev, fd, ret;
 
-	dev = open_dev(o, o->pos[0]);
-	if (dev < 0)
-		return fail_open(errno);
-	fd = backing_fd(o, file, 0);
-	if (fd < 0 && !o->have_fd)
-		return fail_open(errno);
+	ret = open_pair(o, 0, &dev, &fd);
+	if (ret)
+		return ret;
 	if (ioctl(dev, LOOP_SET_FD, fd) < 0)
 		return fail(errno);
 	printf("ok\n");
@@ -407,15 +414,11 @@ static int cmd_set_fd(struct opts *o)
 
 static int cmd_change_fd(struct opts *o)
 {
-	const char *file = backing_arg(o);
-	int dev, fd;
+	int dev, fd, ret;
 
-	dev = open_dev(o, o->pos[0]);
-	if (dev < 0)
-		return fail_open(errno);
-	fd = backing_fd(o, file, 1);
-	if (fd < 0 && !o->have_fd)
-		return fail_open(errno);
+	ret = open_pair(o, 1, &dev, &fd);
+	if (ret)
+		return ret;
 	if (ioctl(dev, LOOP_CHANGE_FD, fd) < 0)
 		return fail(errno);
 	printf("ok\n");
@@ -711,17 +714,13 @@ static __u64 fill_crypt(const struct opts *o, struct loopx_crypt *crypt)
 /* LOOPX_IOC_CONFIGURE: LOOP_CONFIGURE on the device, with the extensions. */
 static int cmd_xconfigure(struct opts *o)
 {
-	const char *file = backing_arg(o);
 	struct loopx_crypt crypt;
 	struct loopx_config req;
-	int dev, fd;
+	int dev, fd, ret;
 
-	dev = open_dev(o, o->pos[0]);
-	if (dev < 0)
-		return fail_open(errno);
-	fd = backing_fd(o, file, 0);
-	if (fd < 0 && !o->have_fd)
-		return fail_open(errno);
+	ret = open_pair(o, 0, &dev, &fd);
+	if (ret)
+		return ret;
 
 	memset(&req, 0, sizeof(req));
 	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);

@@ -6,8 +6,10 @@
 # decrypted bytes and its partitions keep their data across a rebind,
 # while the file holds no table; fio's verify with flushes and FUA writes
 # (O_SYNC), and 1M sequential writes from several jobs, direct and
-# buffered; LOOP_CHANGE_FD to an encrypted copy keeps the transform;
-# 4096-byte data units round a file's odd tail off the device's size.
+# buffered; LOOP_CHANGE_FD to an encrypted copy keeps the transform; block
+# sizes 1024 and 2048 with an offset and a size limit give dm-crypt's
+# bytes and write nothing past the limit; 4096-byte data units round a
+# file's odd tail off the device's size.
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=crypt-lib.sh
 . "$(dirname "$0")/crypt-lib.sh"
@@ -77,6 +79,34 @@ eq "$(sha_direct "$d")" "$(sha "$a")" "O_DIRECT read after CHANGE_FD"
 drop_caches
 eq "$(sha "$d")" "$(sha "$a")" "buffered read after CHANGE_FD"
 "$LX" -d "$d" || fail "detach $d"
+
+# --- block sizes 1024 and 2048, an offset and a size limit ------------------
+# the same bytes as dm-crypt over the same range, both ways, and nothing
+# written past the limit
+if command -v dmsetup >/dev/null && modprobe -q dm-crypt; then
+	hex=$(od -An -tx1 "$key" | tr -d ' \n')
+	f=$(mkimg 32M)
+	plain=$(attach "$f")
+	for bs in 1024 2048; do
+		d=$(attach -b "$bs" -o 1M --sizelimit 16M -e aes-xts-plain64 \
+			   --key-file "$key" "$f")
+		eq "$(sysattr "$d" queue/logical_block_size)" "$bs" "block size $bs"
+		eq "$(devsize "$d")" $((16 * MIB)) "size with a limit ($bs)"
+		dm_crypt lxcrypt "$plain" $MIB aes-xts-plain64 "$hex" \
+			 $((16 * MIB / 512))
+		both_ways "$d" /dev/mapper/lxcrypt "$f" $MIB $((4 * MIB)) \
+			  "block size $bs"
+		dm_remove lxcrypt
+		dd if=/dev/zero of="$d" bs=1M seek=15 count=2 oflag=direct \
+		   status=none 2>/dev/null && fail "a write past the limit ($bs)"
+		"$LX" -d "$d" || fail "detach $d"
+	done
+	eq "$(sha "$f" $((17 * MIB)) $((15 * MIB)))" "$(sha_zero $((15 * MIB)))" \
+	   "the file past the limit"
+	"$LX" -d "$plain" || fail "detach $plain"
+else
+	note "no dm-crypt: block sizes 1024 and 2048 not compared"
+fi
 
 # --- 4096-byte data units -----------------------------------------------------
 desc=loopx-test:$$

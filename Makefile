@@ -35,7 +35,8 @@ DROPIN	:= $(CURDIR)/build/dropin/$(KVER)/kernel
 DKMS_SRC := /usr/src
 
 # W=1 and -Werror for our own builds; DKMS builds leave both out so that a
-# newer compiler cannot break a user's install.
+# newer compiler cannot break a user's install.  So is the test-only
+# fail_init parameter (kernel/main.c).
 KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
 
 .PHONY: all kobj modules xfertest flavours dropin cli helpers check checkpatch kernel-doc \
@@ -58,7 +59,7 @@ ifneq ($(KOBJ),$(CURDIR)/kernel)
 endif
 
 modules: kobj
-	$(KMAKE) W=1 LOOPX_WERROR=y modules
+	$(KMAKE) W=1 LOOPX_WERROR=y LOOPX_FAULT_INJECTION=y modules
 
 # The transform module of the tests (tests/xfer), linked against loopx's
 # exported symbols, in its own tree per kernel.

@@ -50,6 +50,31 @@ MODULE_PARM_DESC(compat,
 		 "Take the place of loop: major 7, /dev/loopN, /dev/loop-control. Default: "
 		 LOOPX_COMPAT_DEFAULT_NAME);
 
+#ifdef LOOPX_FAULT_INJECTION
+/*
+ * Our own builds only (make modules; DKMS and the packages leave it out):
+ * a load that fails at a chosen step, so that the tests see the error path
+ * undo everything set up before it.
+ */
+static char *g_fail_init;
+module_param_named(fail_init, g_fail_init, charp, 0444);
+MODULE_PARM_DESC(fail_init,
+		 "Test builds: fail the load with ENOMEM at a step: transfer, major, device (the last one), control");
+
+static int loopx_init_fault(const char *step)
+{
+	if (!g_fail_init || strcmp(g_fail_init, step))
+		return 0;
+	pr_info("fail_init=%s: failing the load here\n", step);
+	return -ENOMEM;
+}
+#else
+static inline int loopx_init_fault(const char *step)
+{
+	return 0;
+}
+#endif
+
 int loopx_part_shift;
 static int loopx_major;
 
@@ -477,20 +502,21 @@ static int __init loopx_init(void)
 	ret = loopx_io_init();
 	if (ret)
 		return ret;
-	ret = loopx_xfer_init();
+	ret = loopx_init_fault("transfer") ?: loopx_xfer_init();
 	if (ret)
 		goto out_io_exit;
-	ret = loopx_register_major();
+	ret = loopx_init_fault("major") ?: loopx_register_major();
 	if (ret < 0)
 		goto out_xfer_exit;
 	loopx_major = ret;
 
 	for (i = 0; i < g_max_loop; i++) {
-		ret = loopx_dev_add(i);
+		ret = i == g_max_loop - 1 ? loopx_init_fault("device") : 0;
+		ret = ret ?: loopx_dev_add(i);
 		if (ret < 0)
 			goto out_remove_devices;
 	}
-	ret = loopx_ctl_register();
+	ret = loopx_init_fault("control") ?: loopx_ctl_register();
 	if (ret)
 		goto out_remove_devices;
 	pr_info("%s mode, major %d, %d devices, version %s\n",

@@ -189,13 +189,32 @@ void loopx_scan_partitions(struct loopx_device *lo)
 		kobject_uevent(bdev_kobj(part), KOBJ_ADD);
 }
 
-static void loopx_lock(struct loopx_device *lo)
+/**
+ * loopx_lock() - take the disk's open_mutex and lo->lock for a change
+ * @lo: the device
+ *
+ * Whoever holds them may wait long, for a sync or a drain on a slow or
+ * stuck backing file; like loop, a configuration call waiting behind it
+ * gives up on a fatal signal instead of sleeping on unkillably.
+ *
+ * Return: 0 with both held, or -EINTR with neither.
+ */
+int loopx_lock(struct loopx_device *lo)
 {
-	mutex_lock(&lo->disk->open_mutex);
-	mutex_lock(&lo->lock);
+	if (mutex_lock_killable(&lo->disk->open_mutex))
+		return -EINTR;
+	if (mutex_lock_killable(&lo->lock)) {
+		mutex_unlock(&lo->disk->open_mutex);
+		return -EINTR;
+	}
+	return 0;
 }
 
-static void loopx_unlock(struct loopx_device *lo)
+/**
+ * loopx_unlock() - undo loopx_lock()
+ * @lo: the device
+ */
+void loopx_unlock(struct loopx_device *lo)
 {
 	mutex_unlock(&lo->lock);
 	mutex_unlock(&lo->disk->open_mutex);
@@ -215,7 +234,8 @@ static void loopx_unlock(struct loopx_device *lo)
  * itself, -EINVAL for a file that is neither regular nor a block device, an
  * invalid configuration, or (native mode) LO_FLAGS_DIRECT_IO for a file
  * that cannot do direct I/O, -EBUSY if the device is already bound, -EPERM
- * for a transform without CAP_SYS_ADMIN, a keyring error for @crypt.
+ * for a transform without CAP_SYS_ADMIN, a keyring error for @crypt, -EINTR
+ * if a fatal signal ended the wait for the locks.
  */
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags,
@@ -238,8 +258,12 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		return -EBADF;
 	}
 
-	mutex_lock(&loopx_bind_mutex);
-	loopx_lock(lo);
+	ret = mutex_lock_killable(&loopx_bind_mutex);
+	if (ret)
+		goto out_put;
+	ret = loopx_lock(lo);
+	if (ret)
+		goto out_unlock_bind;
 	if (lo->state != LOOPX_UNBOUND) {
 		ret = -EBUSY;
 		goto out_unlock;
@@ -278,7 +302,9 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 
 out_unlock:
 	loopx_unlock(lo);
+out_unlock_bind:
 	mutex_unlock(&loopx_bind_mutex);
+out_put:
 	fput(file);
 	loopx_xfer_put(&xfer);
 	return ret;
@@ -381,14 +407,16 @@ static bool loopx_busy(struct loopx_device *lo)
  * With other openers, detach is deferred to the last close, as loop does,
  * because udev and blkid open devices behind everyone's back.
  *
- * Return: 0 or -ENXIO if the device is not bound.
+ * Return: 0, -ENXIO if the device is not bound, -EINTR on a fatal signal.
  */
 int loopx_clear(struct loopx_device *lo)
 {
 	struct file *file = NULL;
-	int ret = 0;
+	int ret;
 
-	loopx_lock(lo);
+	ret = loopx_lock(lo);
+	if (ret)
+		return ret;
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 	} else if (loopx_busy(lo)) {
@@ -447,7 +475,9 @@ int loopx_detach(struct loopx_device *lo, struct loopx_detach *req)
 			return -EINVAL;
 
 	for (;;) {
-		loopx_lock(lo);
+		ret = loopx_lock(lo);
+		if (ret)
+			return ret;
 		if (lo->state != LOOPX_BOUND) {
 			ret = -ENXIO;
 			break;
@@ -486,7 +516,7 @@ int loopx_detach(struct loopx_device *lo, struct loopx_detach *req)
  * RAM), so cached pages stay valid and mounted filesystems carry on.
  *
  * Return: 0, -ENXIO if unbound, -EINVAL if not read-only or sizes differ,
- * -EBADF for a bad fd or a cycle.
+ * -EBADF for a bad fd or a cycle, -EINTR on a fatal signal.
  */
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 {
@@ -497,8 +527,12 @@ int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
-	mutex_lock(&loopx_bind_mutex);
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&loopx_bind_mutex);
+	if (ret)
+		goto out_put;
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		goto out_unlock_bind;
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 		goto out_unlock;
@@ -533,7 +567,9 @@ int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 
 out_unlock:
 	mutex_unlock(&lo->lock);
+out_unlock_bind:
 	mutex_unlock(&loopx_bind_mutex);
+out_put:
 	fput(file);
 	return ret;
 }
@@ -549,14 +585,17 @@ out_unlock:
  * openers LOOPX_IOC_DETACH reports, can so differ between the two kernels
  * for the same opens of one partition; whether the device is busy does not.
  *
- * Return: 0, or -ENXIO for a device that is being removed.
+ * Return: 0, -ENXIO for a device that is being removed, -EINTR on a fatal
+ * signal.
  */
 int loopx_open(struct gendisk *disk, blk_mode_t mode)
 {
 	struct loopx_device *lo = disk->private_data;
 	int ret = 0;
 
-	mutex_lock(&lo->lock);
+	/* an open waiting behind a stuck sync can be killed, as a call can */
+	if (mutex_lock_killable(&lo->lock))
+		return -EINTR;
 	if (lo->state == LOOPX_DELETING)
 		ret = -ENXIO;
 	else

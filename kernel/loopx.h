@@ -286,6 +286,8 @@ void loopx_ctl_unregister(void);
 
 /* bind.c */
 /* loopx_open() and loopx_release() are declared in compat.h */
+int loopx_lock(struct loopx_device *lo);
+void loopx_unlock(struct loopx_device *lo);
 void loopx_free_disk(struct gendisk *disk);
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags,

@@ -251,9 +251,11 @@ static void loopx_dev_destroy(struct loopx_device *lo)
 /* Called with loopx_ctl_mutex held; returns with the device hidden. */
 static int loopx_dev_claim_for_removal(struct loopx_device *lo)
 {
-	int ret = 0;
+	int ret;
 
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		return ret;
 	if (lo->state != LOOPX_UNBOUND || lo->open_count || lo->holds)
 		ret = -EBUSY;
 	else
@@ -269,7 +271,7 @@ static int loopx_dev_claim_for_removal(struct loopx_device *lo)
  * @index: the device to remove
  *
  * Return: 0, -ENODEV if there is no such device, -EBUSY if it is bound or
- * open, -EINVAL for a negative index.
+ * open, -EINVAL for a negative index, -EINTR on a fatal signal.
  */
 int loopx_dev_remove(int index)
 {
@@ -278,7 +280,9 @@ int loopx_dev_remove(int index)
 
 	if (index < 0)
 		return -EINVAL;
-	mutex_lock(&loopx_ctl_mutex);
+	ret = mutex_lock_killable(&loopx_ctl_mutex);
+	if (ret)
+		return ret;
 	lo = idr_find(&loopx_idr, index);
 	ret = lo ? loopx_dev_claim_for_removal(lo) : -ENODEV;
 	mutex_unlock(&loopx_ctl_mutex);

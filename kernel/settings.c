@@ -69,7 +69,8 @@ static void loopx_set_names(struct loopx_device *lo,
  * key or cipher it refuses, -EPERM for a transform without CAP_SYS_ADMIN,
  * -EOVERFLOW for an offset or limit past a file position, -EBUSY if a new
  * offset, limit or transform is asked for while the device is exclusively
- * held (names and flags can change while it is mounted).
+ * held (names and flags can change while it is mounted), -EINTR if a
+ * fatal signal ended the wait for the device's locks.
  */
 int loopx_set_status(struct loopx_device *lo, blk_mode_t mode,
 		     const struct loop_info64 *info)
@@ -84,8 +85,9 @@ int loopx_set_status(struct loopx_device *lo, blk_mode_t mode,
 	if (ret)
 		return ret;
 again:
-	mutex_lock(&lo->disk->open_mutex);
-	mutex_lock(&lo->lock);
+	ret = loopx_lock(lo);
+	if (ret)
+		goto out_unclaim;
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 		goto out_unlock;
@@ -100,8 +102,7 @@ again:
 	 * never with our locks held.
 	 */
 	if ((resize || rexfer) && !claimed) {
-		mutex_unlock(&lo->lock);
-		mutex_unlock(&lo->disk->open_mutex);
+		loopx_unlock(lo);
 		ret = loopx_claim(lo, mode);
 		if (ret)
 			return ret;
@@ -109,8 +110,7 @@ again:
 		goto again;
 	}
 	if (rexfer && !prepared) {
-		mutex_unlock(&lo->lock);
-		mutex_unlock(&lo->disk->open_mutex);
+		loopx_unlock(lo);
 		ret = loopx_xfer_get(&xfer, info, NULL);
 		if (ret)
 			goto out_unclaim;
@@ -149,8 +149,7 @@ again:
 		kobject_uevent(&disk_to_dev(lo->disk)->kobj, KOBJ_CHANGE);
 	}
 out_unlock:
-	mutex_unlock(&lo->lock);
-	mutex_unlock(&lo->disk->open_mutex);
+	loopx_unlock(lo);
 out_unclaim:
 	if (claimed)
 		loopx_unclaim(lo, mode);
@@ -163,7 +162,8 @@ out_unclaim:
  * @lo: the device
  * @info: filled in
  *
- * Return: 0, -ENXIO if unbound, or the error of stat() on the backing file.
+ * Return: 0, -ENXIO if unbound, -EINTR on a fatal signal, or the error of
+ * stat() on the backing file.
  */
 int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info)
 {
@@ -172,7 +172,9 @@ int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info)
 	int ret;
 
 	memset(info, 0, sizeof(*info));
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		return ret;
 	if (lo->state != LOOPX_BOUND) {
 		mutex_unlock(&lo->lock);
 		return -ENXIO;
@@ -205,13 +207,15 @@ int loopx_get_status(struct loopx_device *lo, struct loop_info64 *info)
  * loopx_set_capacity() - LOOP_SET_CAPACITY: follow the backing file's size
  * @lo: the device
  *
- * Return: 0 or -ENXIO if unbound.
+ * Return: 0, -ENXIO if unbound, -EINTR on a fatal signal.
  */
 int loopx_set_capacity(struct loopx_device *lo)
 {
-	int ret = 0;
+	int ret;
 
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		return ret;
 	if (lo->state == LOOPX_BOUND)
 		loopx_update_capacity(lo);
 	else
@@ -226,15 +230,17 @@ int loopx_set_capacity(struct loopx_device *lo)
  * @arg: non-zero to use direct I/O on the backing file
  *
  * Return: 0, -ENXIO if unbound, -EINVAL if the backing file or the
- * configuration does not allow direct I/O.
+ * configuration does not allow direct I/O, -EINTR on a fatal signal.
  */
 int loopx_set_dio(struct loopx_device *lo, unsigned long arg)
 {
 	struct request_queue *q = lo->disk->queue;
 	bool want = arg != 0;
-	int ret = 0, err;
+	int ret, err;
 
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		return ret;
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 		goto out_unlock;
@@ -264,7 +270,8 @@ out_unlock:
  * @arg: the new logical block size
  *
  * Return: 0, -ENXIO if unbound, -EINVAL for a size that is not a power of
- * two from 512 to the page size, -EBUSY while exclusively held by others.
+ * two from 512 to the page size, -EBUSY while exclusively held by others,
+ * -EINTR on a fatal signal.
  */
 int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 			 unsigned long arg)
@@ -275,7 +282,9 @@ int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 	ret = loopx_claim(lo, mode);
 	if (ret)
 		return ret;
-	mutex_lock(&lo->lock);
+	ret = mutex_lock_killable(&lo->lock);
+	if (ret)
+		goto out_unclaim;
 	if (lo->state != LOOPX_BOUND) {
 		ret = -ENXIO;
 		goto out_unlock;
@@ -297,6 +306,7 @@ int loopx_set_block_size(struct loopx_device *lo, blk_mode_t mode,
 	loopx_update_capacity(lo);
 out_unlock:
 	mutex_unlock(&lo->lock);
+out_unclaim:
 	loopx_unclaim(lo, mode);
 	return ret;
 }

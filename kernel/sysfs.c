@@ -164,7 +164,8 @@ static ssize_t nr_hw_queues_store(struct device *dev,
 		return ret;
 	if (!nr || nr > nr_cpu_ids)
 		return -EINVAL;
-	mutex_lock(&lo->lock);
+	if (mutex_lock_killable(&lo->lock))
+		return -EINTR;
 	if (lo->state != LOOPX_UNBOUND) {
 		ret = -EBUSY;
 	} else if (nr != lo->tag_set.nr_hw_queues) {

@@ -36,8 +36,10 @@ DKMS_SRC := /usr/src
 
 # W=1 and -Werror for our own builds; DKMS builds leave both out so that a
 # newer compiler cannot break a user's install.  So is the test-only
-# fail_init parameter (kernel/main.c).
+# fail_init parameter (kernel/main.c).  sparse builds with the same flags,
+# or it would leave a kernel/loopx.ko without fail_init behind.
 KMAKE	= $(MAKE) -C $(KDIR) M=$(KOBJ) LOOPX_VERSION=$(VERSION)
+OWNFLAGS = W=1 LOOPX_WERROR=y LOOPX_FAULT_INJECTION=y
 
 .PHONY: all kobj modules xfertest flavours dropin cli helpers check checkpatch kernel-doc \
 	sparse shellcheck unit vmtest test demo bench dkms-install dkms-install-loop dkms-remove \
@@ -59,7 +61,7 @@ ifneq ($(KOBJ),$(CURDIR)/kernel)
 endif
 
 modules: kobj
-	$(KMAKE) W=1 LOOPX_WERROR=y LOOPX_FAULT_INJECTION=y modules
+	$(KMAKE) $(OWNFLAGS) modules
 
 # The transform module of the tests (tests/xfer), linked against loopx's
 # exported symbols, in its own tree per kernel.
@@ -141,7 +143,7 @@ checkpatch: $(TOOLS)/checkpatch.pl
 sparse: kobj
 	@command -v sparse >/dev/null || { echo "install sparse"; exit 1; }
 	mkdir -p build
-	$(KMAKE) C=2 LOOPX_WERROR=y modules 2>&1 | tee build/sparse-$(KVER).log
+	$(KMAKE) C=2 $(OWNFLAGS) modules 2>&1 | tee build/sparse-$(KVER).log
 	@! grep -E 'warning|error' build/sparse-$(KVER).log
 
 # kernel-doc of the module and the uapi header, with the kernel's own

@@ -95,7 +95,7 @@ static int loopx_check_dio_asked(struct loopx_device *lo, struct file *file,
 {
 	int err;
 
-	if (loopx_compat || !(config->info.lo_flags & LO_FLAGS_DIRECT_IO))
+	if (lo->compat || !(config->info.lo_flags & LO_FLAGS_DIRECT_IO))
 		return 0;
 	if (loopx_dio_unusable(lo, file, config->info.lo_offset, block_size,
 			       &err))
@@ -119,7 +119,7 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	/* an fd opened O_DIRECT asks for direct I/O too, as with loop */
 	bool want_dio = !buffered &&
 			((flags & LO_FLAGS_DIRECT_IO) ||
-			 (file->f_flags & O_DIRECT) || loopx_dio_default);
+			 (file->f_flags & O_DIRECT) || lo->dio_default);
 	unsigned int block_size;
 	int ret;
 
@@ -138,7 +138,7 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 			return ret;
 	}
 
-	if (loopx_max_part)
+	if (lo->partscan)
 		flags |= LO_FLAGS_PARTSCAN;
 	if (!(mode & BLK_OPEN_WRITE) || !loopx_file_writable(file))
 		flags |= LO_FLAGS_READ_ONLY;
@@ -163,7 +163,7 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
 	loopx_forget_refusals(lo);
 	loopx_set_block_limits(lo, block_size);
 	loopx_apply_dio(lo, want_dio, buffered ? "off as asked by the binder" :
-				      loopx_dio_off_reason, 0);
+				      lo->dio_off_reason, 0);
 	loopx_set_file_limits(lo);
 	return 0;
 }
@@ -249,7 +249,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	ret = loopx_check_config(config, PAGE_SIZE);
 	if (ret)
 		return ret;
-	ret = loopx_xfer_get(&xfer, &config->info, crypt);
+	ret = loopx_xfer_get(lo, &xfer, &config->info, crypt);
 	if (ret)
 		return ret;
 	file = fget(config->fd);

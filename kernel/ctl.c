@@ -116,15 +116,16 @@ static struct miscdevice loopx_ctl_dev = {
 
 /**
  * loopx_ctl_register() - create the control node
+ * @compat: take loop's name and minor
  *
  * Return: 0 or a negative errno; in compat mode -EBUSY means loop's control
  * minor is already taken.
  */
-int loopx_ctl_register(void)
+int loopx_ctl_register(bool compat)
 {
 	int ret;
 
-	if (loopx_compat) {
+	if (compat) {
 		loopx_ctl_dev.minor = LOOP_CTRL_MINOR;
 		loopx_ctl_dev.name = "loop-control";
 		loopx_ctl_dev.nodename = "loop-control";

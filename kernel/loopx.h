@@ -159,6 +159,11 @@ struct loopx_xfer_state {
 /**
  * struct loopx_device - one /dev/loopxN
  * @index: N of /dev/loopxN, the key in loopx_idr
+ * @compat: loaded with compat=1: loop's defaults, and no transforms
+ * @dio_default: a binding that does not ask otherwise uses direct I/O
+ * @dio_off_reason: what loop/dio_reason says of a binding that did not
+ *	ask for direct I/O
+ * @partscan: every binding scans partitions (max_part is not zero)
  * @disk: the gendisk; its private_data points back here
  * @tag_set: the blk-mq tag set of @disk's queue
  * @wq: the unbound workqueue requests are handed to, and @refusal_work
@@ -217,6 +222,12 @@ struct loopx_xfer_state {
  */
 struct loopx_device {
 	int index;
+	/* module parameters, copied when the device is created */
+	bool compat;
+	bool dio_default;
+	const char *dio_off_reason;
+	bool partscan;
+
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
 	struct workqueue_struct *wq;
@@ -268,11 +279,6 @@ struct loopx_device {
 /* main.c */
 extern struct mutex loopx_ctl_mutex;
 extern struct mutex loopx_bind_mutex;
-extern bool loopx_compat;
-extern bool loopx_dio_default;
-extern const char *loopx_dio_off_reason;
-extern int loopx_max_part;
-extern int loopx_part_shift;
 int loopx_dev_add(int index);
 int loopx_dev_remove(int index);
 int loopx_dev_get_free(void);
@@ -281,7 +287,7 @@ void loopx_dev_unhold(struct loopx_device *lo);
 bool loopx_is_loopx_bdev(struct block_device *bdev);
 
 /* ctl.c */
-int loopx_ctl_register(void);
+int loopx_ctl_register(bool compat);
 void loopx_ctl_unregister(void);
 
 /* bind.c */
@@ -342,7 +348,8 @@ void loopx_io_exit(void);
 /* transfer.c */
 int loopx_xfer_init(void);
 void loopx_xfer_exit(void);
-int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
+int loopx_xfer_get(struct loopx_device *lo, struct loopx_xfer_state *x,
+		   const struct loop_info64 *info,
 		   const struct loopx_crypt *crypt);
 void loopx_xfer_put(struct loopx_xfer_state *x);
 void loopx_xfer_install(struct loopx_device *lo, struct loopx_xfer_state *x);

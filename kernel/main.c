@@ -22,8 +22,8 @@ static int g_max_loop = 8;
 module_param_named(max_loop, g_max_loop, int, 0444);
 MODULE_PARM_DESC(max_loop, "Devices created at load time. Default: 8");
 
-int loopx_max_part;
-module_param_named(max_part, loopx_max_part, int, 0444);
+static int g_max_part;
+module_param_named(max_part, g_max_part, int, 0444);
 MODULE_PARM_DESC(max_part,
 		 "Partition minors per device; non-zero scans every device. Default: 0");
 
@@ -40,12 +40,12 @@ module_param_named(direct_io, g_direct_io, int, 0444);
 MODULE_PARM_DESC(direct_io,
 		 "1: direct I/O on backing files that allow it, unless a binding turns it off; 0: only where a binding asks. Default: -1, which is 1 in native mode and 0 in compat mode (loop's default)");
 /* g_direct_io resolved at load time */
-bool loopx_dio_default;
+static bool g_dio_default;
 /* what loop/dio_reason says of a binding that did not ask for direct I/O */
-const char *loopx_dio_off_reason;
+static const char *g_dio_off_reason;
 
-bool loopx_compat = LOOPX_COMPAT_DEFAULT;
-module_param_named(compat, loopx_compat, bool, 0444);
+static bool g_compat = LOOPX_COMPAT_DEFAULT;
+module_param_named(compat, g_compat, bool, 0444);
 MODULE_PARM_DESC(compat,
 		 "Take the place of loop: major 7, /dev/loopN, /dev/loop-control. Default: "
 		 LOOPX_COMPAT_DEFAULT_NAME);
@@ -75,7 +75,7 @@ static inline int loopx_init_fault(const char *step)
 }
 #endif
 
-int loopx_part_shift;
+static int loopx_part_shift;
 static int loopx_major;
 
 /* Index -> device. A NULL entry is an index reserved while it is set up or torn down. */
@@ -87,7 +87,7 @@ DEFINE_MUTEX(loopx_bind_mutex);
 
 static const char *loopx_prefix(void)
 {
-	return loopx_compat ? "loop" : "loopx";
+	return g_compat ? "loop" : "loopx";
 }
 
 /* The first minor of every device must fit MINORBITS. */
@@ -161,6 +161,15 @@ static void loopx_init_disk(struct loopx_device *lo, struct gendisk *disk)
 	set_capacity(disk, 0);
 }
 
+/* A device keeps the parameters it was made with; no other file reads them. */
+static void loopx_copy_params(struct loopx_device *lo)
+{
+	lo->compat = g_compat;
+	lo->dio_default = g_dio_default;
+	lo->dio_off_reason = g_dio_off_reason;
+	lo->partscan = g_max_part != 0;
+}
+
 /**
  * loopx_dev_add() - create one device
  * @index: the wanted index, or -1 for the lowest free one
@@ -183,6 +192,7 @@ int loopx_dev_add(int index)
 	if (ret < 0)
 		goto out_free_dev;
 	lo->index = ret;
+	loopx_copy_params(lo);
 	mutex_init(&lo->lock);
 	spin_lock_init(&lo->file_lock);
 	init_waitqueue_head(&lo->release_wq);
@@ -406,15 +416,15 @@ static void loopx_probe(dev_t dev)
 
 static int loopx_check_params(void)
 {
-	if (loopx_max_part < 0 || loopx_max_part > DISK_MAX_PARTS - 1) {
-		pr_err("max_part=%d: must be 0 to %d\n", loopx_max_part,
+	if (g_max_part < 0 || g_max_part > DISK_MAX_PARTS - 1) {
+		pr_err("max_part=%d: must be 0 to %d\n", g_max_part,
 		       DISK_MAX_PARTS - 1);
 		return -EINVAL;
 	}
-	if (loopx_max_part) {
+	if (g_max_part) {
 		/* minors come in powers of two: round up as loop does */
-		loopx_part_shift = fls(loopx_max_part);
-		loopx_max_part = (1 << loopx_part_shift) - 1;
+		loopx_part_shift = fls(g_max_part);
+		g_max_part = (1 << loopx_part_shift) - 1;
 	}
 	if (g_max_loop < 0 || g_max_loop > loopx_max_index() + 1) {
 		pr_err("max_loop=%d: must be 0 to %d\n", g_max_loop,
@@ -446,12 +456,12 @@ static int loopx_check_params(void)
 static void loopx_resolve_dio_default(void)
 {
 	if (g_direct_io < 0) {
-		g_direct_io = !loopx_compat;
-		loopx_dio_off_reason = "not asked for (compat mode follows loop's default)";
+		g_direct_io = !g_compat;
+		g_dio_off_reason = "not asked for (compat mode follows loop's default)";
 	} else {
-		loopx_dio_off_reason = "off by module parameter direct_io";
+		g_dio_off_reason = "off by module parameter direct_io";
 	}
-	loopx_dio_default = g_direct_io;
+	g_dio_default = g_direct_io;
 }
 
 static void loopx_remove_all(void)
@@ -479,7 +489,7 @@ static int loopx_register_major(void)
 {
 	int ret;
 
-	if (!loopx_compat) {
+	if (!g_compat) {
 		ret = __register_blkdev(0, "loopx", loopx_probe);
 		if (ret < 0)
 			pr_err("cannot get a block major: %d\n", ret);
@@ -520,17 +530,17 @@ static int __init loopx_init(void)
 		if (ret < 0)
 			goto out_remove_devices;
 	}
-	ret = loopx_init_fault("control") ?: loopx_ctl_register();
+	ret = loopx_init_fault("control") ?: loopx_ctl_register(g_compat);
 	if (ret)
 		goto out_remove_devices;
 	pr_info("%s mode, major %d, %d devices, version %s\n",
-		loopx_compat ? "compat" : "native", loopx_major, g_max_loop,
+		g_compat ? "compat" : "native", loopx_major, g_max_loop,
 		LOOPX_VERSION);
 	return 0;
 
 out_remove_devices:
 	/* as at exit: no probe may add a device while they are removed */
-	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+	unregister_blkdev(loopx_major, g_compat ? "loop" : "loopx");
 	loopx_remove_all();
 out_xfer_exit:
 	loopx_xfer_exit();
@@ -543,7 +553,7 @@ static void __exit loopx_exit(void)
 {
 	/* close the ways in before the devices go */
 	loopx_ctl_unregister();
-	unregister_blkdev(loopx_major, loopx_compat ? "loop" : "loopx");
+	unregister_blkdev(loopx_major, g_compat ? "loop" : "loopx");
 	loopx_remove_all();
 	loopx_xfer_exit();
 	loopx_io_exit();

@@ -111,7 +111,7 @@ again:
 	}
 	if (rexfer && !prepared) {
 		loopx_unlock(lo);
-		ret = loopx_xfer_get(&xfer, info, NULL);
+		ret = loopx_xfer_get(lo, &xfer, info, NULL);
 		if (ret)
 			goto out_unclaim;
 		prepared = true;

@@ -167,6 +167,7 @@ static int loopx_xfer_start(struct loopx_xfer_state *x,
 
 /**
  * loopx_xfer_get() - set up the transform a binding or status asks for
+ * @lo: the device it is for
  * @x: filled in; all zero for LO_CRYPT_NONE
  * @info: the caller's status, key included
  * @crypt: the LOOPX_CTL_CONFIGURE extension (key from the keyring), or NULL;
@@ -178,7 +179,8 @@ static int loopx_xfer_start(struct loopx_xfer_state *x,
  * refuses (and in compat mode for any type but none, as loop answers),
  * -EPERM without CAP_SYS_ADMIN, -ENOMEM, or the keyring's error.
  */
-int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
+int loopx_xfer_get(struct loopx_device *lo, struct loopx_xfer_state *x,
+		   const struct loop_info64 *info,
 		   const struct loopx_crypt *crypt)
 {
 	struct loopx_xfer_params p = { };
@@ -196,7 +198,7 @@ int loopx_xfer_get(struct loopx_xfer_state *x, const struct loop_info64 *info,
 	}
 	if (type == LO_CRYPT_NONE)
 		return 0;
-	if (loopx_compat)
+	if (lo->compat)
 		return -EINVAL;
 	/* a key is kernel state that outlives the caller's file descriptor */
 	if (!capable(CAP_SYS_ADMIN))

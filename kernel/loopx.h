@@ -166,6 +166,10 @@ struct loopx_xfer_state {
  * @partscan: every binding scans partitions (max_part is not zero)
  * @disk: the gendisk; its private_data points back here
  * @tag_set: the blk-mq tag set of @disk's queue
+ * @first_hq: the state of hardware queue 0, whose worker takes every
+ *	buffered write (io.c); set and cleared by ->init_hctx and ->exit_hctx,
+ *	which run before the queue goes live or with it frozen, so
+ *	->queue_rq reads it without a lock
  * @wq: the unbound workqueue requests are handed to, and @refusal_work
  * @lock: serialises state changes, @open_count, @holds and configuration
  * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock, read with
@@ -230,6 +234,7 @@ struct loopx_device {
 
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
+	struct loopx_hw_queue *first_hq;
 	struct workqueue_struct *wq;
 
 	struct mutex lock;		/* state, open count, configuration */

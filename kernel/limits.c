@@ -233,6 +233,9 @@ static unsigned int loopx_alloc_unit(struct inode *inode)
  * filesystem allows, far from anything a writer may be adding; a stacked
  * filesystem (overlayfs over ext4) may allow larger files than the one
  * below it, which then says EFBIG, so just past the end after that.
+ * The VFS has no query for what ->fallocate supports, so the call itself
+ * is the question; 046 (twelve backing filesystems, discard on or off as
+ * each allows) and 045 fail if the answer goes wrong either way.
  */
 static bool loopx_can_punch_hole(struct file *file)
 {
@@ -323,9 +326,15 @@ void loopx_set_file_limits(struct loopx_device *lo)
 	lim.rotational = bdev && !bdev_nonrot(bdev);
 	loopx_commit_limits(lo, &lim);
 
+	/*
+	 * Read ahead at least as far as the block layer does by default on
+	 * the disk below, twice its optimal I/O size: that disk's current
+	 * setting is in its own bdi, which is not ours to read (047).
+	 */
 	if (bdev)
-		lo->disk->bdi->ra_pages = max(bdev->bd_disk->bdi->ra_pages,
-					      VM_READAHEAD_PAGES);
+		lo->disk->bdi->ra_pages =
+			max_t(unsigned long, bdev_io_opt(bdev) * 2 / PAGE_SIZE,
+			      VM_READAHEAD_PAGES);
 }
 
 /**

@@ -172,7 +172,11 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
  * Scan the partition table, with open_mutex held and the disk's uevents
  * suppressed: the block layer then also holds back each partition's add
  * (as it does for a disk being added), and this sends them once the table
- * is complete. The caller sends the disk's one change afterwards.
+ * is complete. The caller sends the disk's one change afterwards. The
+ * exported disk_uevent() cannot send them: it sends its action for the
+ * disk as well, and the disk's add was sent when it was created. open_mutex
+ * keeps the table from changing under the walk. 030 and 031 (every
+ * partition node present when the attach returns) catch a lost add.
  */
 void loopx_scan_partitions(struct loopx_device *lo)
 {
@@ -316,6 +320,10 @@ out_put:
  * disk with no medium, which fails every read and, while it stays open, makes
  * the next binding's partition scan fail with EBUSY. The block layer refuses
  * to open a partition whose size is zero, so that is what they all get.
+ * It has no exported way to set a partition's size (bdev_set_nr_sectors()
+ * is private to block/), hence the fields by hand, under the lock the block
+ * layer takes for them; stress 01 (detach racing opens of partitions)
+ * fails with EBUSY scans if this stops working.
  */
 static void loopx_shrink_partitions(struct gendisk *disk)
 {

@@ -49,7 +49,7 @@ all: modules xfertest cli helpers
 
 # The shadow tree for a non-default kernel: fresh links on every build, so
 # files added to or removed from kernel/ are followed.  include/ is linked
-# too, for the driver's "../include/uapi/linux/loopx.h".
+# too, for the driver's <linux/loopx.h> (kernel/Kbuild).
 kobj:
 	@test -n "$(KVER)" || { scripts/kver.sh $(KSERIES); exit 1; }
 ifneq ($(KOBJ),$(CURDIR)/kernel)

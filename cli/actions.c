@@ -12,7 +12,7 @@
 #include <sys/utsname.h>
 
 #include "actions.h"
-#include "../include/uapi/linux/loopx.h"
+#include <linux/loopx.h>
 #include "devices.h"
 #include "msg.h"
 #include "ops.h"

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <linux/loop.h>
 
-#include "../include/uapi/linux/loopx.h"
+#include <linux/loopx.h>
 
 #include "parse.h"
 

@@ -11,7 +11,7 @@
 #include <linux/fs.h>
 
 #include "ops.h"
-#include "../include/uapi/linux/loopx.h"
+#include <linux/loopx.h>
 
 static int ret_errno(long ret)
 {

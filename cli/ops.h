@@ -9,7 +9,7 @@
 
 #include <linux/loop.h>
 
-#include "../include/uapi/linux/loopx.h"
+#include <linux/loopx.h>
 
 int ops_open(const char *path, int flags);
 void ops_close(int fd);

@@ -30,8 +30,8 @@
 #include <linux/loop.h>
 
 #include "compat.h"
-#include "../include/uapi/linux/loopx.h"
-#include "../include/linux/loopx_transfer.h"
+#include <linux/loopx.h>
+#include <linux/loopx_transfer.h>
 
 /*
  * unbound -> bound       LOOP_SET_FD / LOOP_CONFIGURE

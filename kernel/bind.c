@@ -638,18 +638,3 @@ void loopx_release(struct gendisk *disk)
 	if (file)
 		fput(file);
 }
-
-/**
- * loopx_free_disk() - block_device_operations.free_disk
- * @disk: the disk whose last reference is gone
- *
- * The end of a device's life: nothing can reach it any more.
- */
-void loopx_free_disk(struct gendisk *disk)
-{
-	struct loopx_device *lo = disk->private_data;
-
-	destroy_workqueue(lo->wq);
-	mutex_destroy(&lo->lock);
-	kfree(lo);
-}

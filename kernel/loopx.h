@@ -289,6 +289,7 @@ int loopx_dev_remove(int index);
 int loopx_dev_get_free(void);
 struct loopx_device *loopx_dev_hold(int index);
 void loopx_dev_unhold(struct loopx_device *lo);
+void loopx_free_disk(struct gendisk *disk);
 bool loopx_is_loopx_bdev(struct block_device *bdev);
 
 /* ctl.c */
@@ -299,7 +300,6 @@ void loopx_ctl_unregister(void);
 /* loopx_open() and loopx_release() are declared in compat.h */
 int loopx_lock(struct loopx_device *lo);
 void loopx_unlock(struct loopx_device *lo);
-void loopx_free_disk(struct gendisk *disk);
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags,
 		    const struct loopx_crypt *crypt);

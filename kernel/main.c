@@ -258,6 +258,22 @@ static void loopx_dev_destroy(struct loopx_device *lo)
 	put_disk(lo->disk);
 }
 
+/**
+ * loopx_free_disk() - block_device_operations.free_disk
+ * @disk: the disk whose last reference is gone
+ *
+ * The end of a device's life, undoing the rest of loopx_dev_add(): nothing
+ * can reach it any more.
+ */
+void loopx_free_disk(struct gendisk *disk)
+{
+	struct loopx_device *lo = disk->private_data;
+
+	destroy_workqueue(lo->wq);
+	mutex_destroy(&lo->lock);
+	kfree(lo);
+}
+
 /* Called with loopx_ctl_mutex held; returns with the device hidden. */
 static int loopx_dev_claim_for_removal(struct loopx_device *lo)
 {

@@ -139,10 +139,16 @@ static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd,
 	}
 }
 
+/*
+ * loopx_local runs file I/O on the submitting CPU, and a buffered request
+ * copies for as long as it is long: WQ_CPU_INTENSIVE keeps its work items
+ * out of the per-CPU pool's concurrency management, so they never hold
+ * back other work items queued on that CPU.
+ */
 int loopx_io_init(void)
 {
 	loopx_local_wq = alloc_workqueue("loopx_local", WQ_MEM_RECLAIM |
-					 WQ_FREEZABLE, 0);
+					 WQ_FREEZABLE | WQ_CPU_INTENSIVE, 0);
 	return loopx_local_wq ? 0 : -ENOMEM;
 }
 

@@ -175,8 +175,8 @@ static int loopx_apply_config(struct loopx_device *lo, struct file *file,
  * is complete. The caller sends the disk's one change afterwards. The
  * exported disk_uevent() cannot send them: it sends its action for the
  * disk as well, and the disk's add was sent when it was created. open_mutex
- * keeps the table from changing under the walk. 030 and 031 (every
- * partition node present when the attach returns) catch a lost add.
+ * keeps the table from changing under the walk. Stress 01 counts the
+ * uevents of every bind (one add per partition, then the disk's change).
  */
 void loopx_scan_partitions(struct loopx_device *lo)
 {
@@ -247,6 +247,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 {
 	struct gendisk *disk = lo->disk;
 	struct loopx_xfer_state xfer;
+	struct loopx_file_key key;
 	struct file *file;
 	int ret;
 
@@ -261,6 +262,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		loopx_xfer_put(&xfer);
 		return -EBADF;
 	}
+	loopx_file_key(file, &key);
 
 	ret = mutex_lock_killable(&loopx_bind_mutex);
 	if (ret)
@@ -288,6 +290,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
 	set_capacity(disk, loopx_file_sectors(lo, file));
 	WRITE_ONCE(lo->state, LOOPX_BOUND);
+	loopx_index_add(lo, &key);
 	/* the binding pins the module until it is undone */
 	__module_get(THIS_MODULE);
 	if (lo->flags & LO_FLAGS_PARTSCAN)
@@ -357,6 +360,7 @@ static struct file *loopx_unbind(struct loopx_device *lo)
 	loopx_drain(lo);
 	if (lo->written)
 		vfs_fsync(file, 0);
+	loopx_index_del(lo);
 	spin_lock(&lo->file_lock);
 	lo->file = NULL;
 	spin_unlock(&lo->file_lock);
@@ -529,12 +533,14 @@ int loopx_detach(struct loopx_device *lo, struct loopx_detach *req)
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 {
 	struct request_queue *q = lo->disk->queue;
+	struct loopx_file_key key;
 	struct file *file, *old;
 	int ret;
 
 	file = fget(fd);
 	if (!file)
 		return -EBADF;
+	loopx_file_key(file, &key);
 	ret = mutex_lock_killable(&loopx_bind_mutex);
 	if (ret)
 		goto out_put;
@@ -566,6 +572,8 @@ int loopx_change_fd(struct loopx_device *lo, unsigned int fd)
 	loopx_apply_dio(lo, lo->use_dio, lo->dio_reason, lo->dio_err);
 	loopx_set_file_limits(lo);
 	blk_mq_unfreeze_queue(q);
+	loopx_index_del(lo);
+	loopx_index_add(lo, &key);
 	mutex_unlock(&lo->lock);
 	mutex_unlock(&loopx_bind_mutex);
 

@@ -2,7 +2,7 @@
 /*
  * The control node: /dev/loopx-control (native) or /dev/loop-control
  * (compat), answering LOOP_CTL_ADD, LOOP_CTL_REMOVE and LOOP_CTL_GET_FREE,
- * and loopx's LOOPX_CTL_CONFIGURE.
+ * and loopx's LOOPX_CTL_CONFIGURE and LOOPX_CTL_LOOKUP.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -74,6 +74,8 @@ static long loopx_ctl_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case LOOPX_CTL_CONFIGURE:
 		return loopx_ctl_configure(file, (void __user *)arg);
+	case LOOPX_CTL_LOOKUP:
+		return loopx_lookup((void __user *)arg);
 	case LOOP_CTL_ADD:
 		return loopx_dev_add(index < 0 ? -1 : index);
 	case LOOP_CTL_REMOVE:
@@ -90,7 +92,7 @@ static long loopx_ctl_ioctl(struct file *file, unsigned int cmd,
 static long loopx_ctl_compat_ioctl(struct file *file, unsigned int cmd,
 				   unsigned long arg)
 {
-	if (cmd == LOOPX_CTL_CONFIGURE)
+	if (cmd == LOOPX_CTL_CONFIGURE || cmd == LOOPX_CTL_LOOKUP)
 		arg = (unsigned long)compat_ptr(arg);
 	return loopx_ctl_ioctl(file, cmd, arg);
 }

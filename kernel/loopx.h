@@ -157,6 +157,18 @@ struct loopx_xfer_state {
 };
 
 /**
+ * struct loopx_file_key - what LOOPX_CTL_LOOKUP finds a backing file by
+ * @dev: st_dev of the file as stat(2) gives it (huge_encode_dev())
+ * @ino: its st_ino
+ * @valid: the file could be stat()ed when it was bound
+ */
+struct loopx_file_key {
+	u64 dev;
+	u64 ino;
+	bool valid;
+};
+
+/**
  * struct loopx_device - one /dev/loopxN
  * @index: N of /dev/loopxN, the key in loopx_idr
  * @compat: loaded with compat=1: loop's defaults, and no transforms
@@ -200,6 +212,9 @@ struct loopx_xfer_state {
  * @dio_err: the errno behind @dio_reason, or 0
  * @no_zero_range: @file refused FALLOC_FL_ZERO_RANGE; punch and reallocate
  * @sysfs_added: the loop/ sysfs group exists; under @lock
+ * @file_key: the numbers of @file, by which lookup.c's index finds the
+ *	device; under @lock
+ * @file_node: the device's entry in that index, while @file_key is valid
  * @refused: LOOPX_REFUSED_* bits, what @file refused at run time (see
  *	fallback.c)
  * @refused_err: the errno of the latest refusal of each kind
@@ -263,6 +278,8 @@ struct loopx_device {
 	int dio_err;
 	bool no_zero_range;
 	bool sysfs_added;
+	struct loopx_file_key file_key;
+	struct hlist_node file_node;
 
 	/* what the data path learned */
 	unsigned long refused;
@@ -362,6 +379,12 @@ void loopx_xfer_name(struct loopx_device *lo, char *buf);
 bool loopx_xfer_unchanged(struct loopx_device *lo,
 			  const struct loop_info64 *info);
 void loopx_wipe_key(struct loop_info64 *info);
+
+/* lookup.c */
+void loopx_file_key(struct file *file, struct loopx_file_key *key);
+void loopx_index_add(struct loopx_device *lo, const struct loopx_file_key *key);
+void loopx_index_del(struct loopx_device *lo);
+int loopx_lookup(struct loopx_lookup __user *argp);
 
 /* keyring.c */
 int loopx_crypt_params(const struct loopx_crypt *crypt,

@@ -65,6 +65,9 @@ struct opts {
 	int reserved_nonzero;
 	int buffered;		/* ctl-configure: LOOPX_CONFIG_BUFFERED */
 	__u32 xflags;		/* ctl-configure: raw LOOPX_CONFIG_* bits */
+	int have_max;
+	__u32 max;		/* ctl-lookup: room for indices */
+	int no_indices;		/* ctl-lookup: count only */
 	const char *name;
 	const char *crypt_name;
 };
@@ -112,6 +115,9 @@ static void help(void)
 	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
 	      "      [--crypt CIPHER --crypt-key :SIZE:logon:DESC [--crypt-flags N]\n"
 	      "       [--iv-offset N] [--crypt-reserved]]   (struct loopx_crypt)\n"
+	      "  ctl-lookup FILE [--max N] [--flags N] [--no-indices]\n"
+	      "      [--reserved-nonzero]   (LOOPX_CTL_LOOKUP by stat(FILE);\n"
+	      "       prints \"count N: INDEX...\")\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
 	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n"
 	      "  add-logon-key DESC HEX   (a logon key in the user keyring)\n",
@@ -184,6 +190,7 @@ static const char *const value_opts[] = {
 	"--fd", "--dir", "--offset", "--sizelimit", "--flags", "--block-size",
 	"--encrypt-type", "--key-size", "--name", "--crypt-name", "--xflags",
 	"--key", "--crypt", "--crypt-key", "--crypt-flags", "--iv-offset",
+	"--max",
 };
 
 static int takes_value(const char *opt)
@@ -229,6 +236,9 @@ static void set_value_opt(struct opts *o, const char *opt, const char *val)
 		o->crypt_flags = parse_u32(val);
 	} else if (!strcmp(opt, "--iv-offset")) {
 		o->iv_offset = parse_u64(val);
+	} else if (!strcmp(opt, "--max")) {
+		o->have_max = 1;
+		o->max = parse_u32(val);
 	} else if (!strcmp(opt, "--key")) {
 		if (!o->key_size)
 			o->key_size = parse_key(val, o->key);
@@ -257,6 +267,8 @@ static void set_bool_opt(struct opts *o, const char *opt)
 		o->sock = 1;
 	else if (!strcmp(opt, "--reserved-nonzero"))
 		o->reserved_nonzero = 1;
+	else if (!strcmp(opt, "--no-indices"))
+		o->no_indices = 1;
 	else
 		help();
 }
@@ -768,6 +780,38 @@ static int cmd_ctl_configure(struct opts *o)
 	return 0;
 }
 
+static int cmd_ctl_lookup(struct opts *o)
+{
+	__s32 indices[LOOPX_LOOKUP_MAX];
+	struct loopx_lookup req;
+	struct stat st;
+	__u32 i;
+	int ctl;
+
+	need_pos(o, 1);
+	if (stat(o->pos[0], &st))
+		return fail_open(errno);
+	ctl = open(control_path(), O_RDONLY | O_CLOEXEC);
+	if (ctl < 0)
+		return fail_open(errno);
+	memset(&req, 0, sizeof(req));
+	req.dev = st.st_dev;
+	req.ino = st.st_ino;
+	req.max = o->have_max ? o->max : LOOPX_LOOKUP_MAX;
+	req.flags = o->flags;
+	if (!o->no_indices)
+		req.indices = (uintptr_t)indices;
+	if (o->reserved_nonzero)
+		req.__reserved[4] = 1;
+	if (ioctl(ctl, LOOPX_CTL_LOOKUP, &req) < 0)
+		return fail(errno);
+	printf("count %u:", req.count);
+	for (i = 0; !o->no_indices && i < req.count && i < req.max; i++)
+		printf(" %d", indices[i]);
+	printf("\n");
+	return 0;
+}
+
 static int cmd_ctl_add(struct opts *o)
 {
 	need_pos(o, 1);
@@ -906,6 +950,7 @@ static const struct {
 	{ "ctl-get-free", cmd_ctl_get_free },
 	{ "xconfigure", cmd_xconfigure },
 	{ "ctl-configure", cmd_ctl_configure },
+	{ "ctl-lookup", cmd_ctl_lookup },
 	{ "hold", cmd_hold },
 	{ "raw", cmd_raw },
 	{ "add-logon-key", cmd_add_logon_key },

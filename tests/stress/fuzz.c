@@ -55,8 +55,8 @@ enum {
 	C_GET_STATUS64, C_CHANGE_FD, C_SET_CAPACITY, C_SET_DIO,
 	C_SET_BLOCK_SIZE, C_CONFIGURE, C_DETACH, C_XCONFIGURE, C_CTL_ADD,
 	C_CTL_REMOVE,
-	C_CTL_GET_FREE, C_CTL_CONFIGURE, C_BLKRRPART, C_BLKFLSBUF,
-	C_RANDOM_L, C_RANDOM, NCMDS
+	C_CTL_GET_FREE, C_CTL_CONFIGURE, C_CTL_LOOKUP, C_BLKRRPART,
+	C_BLKFLSBUF, C_RANDOM_L, C_RANDOM, NCMDS
 };
 
 static const char *const cmd_names[NCMDS] = {
@@ -64,8 +64,8 @@ static const char *const cmd_names[NCMDS] = {
 	"get_status64", "change_fd", "set_capacity", "set_dio",
 	"set_block_size", "configure", "detach", "xconfigure", "ctl_add",
 	"ctl_remove",
-	"ctl_get_free", "ctl_configure", "blkrrpart", "blkflsbuf",
-	"random_L", "random",
+	"ctl_get_free", "ctl_configure", "ctl_lookup", "blkrrpart",
+	"blkflsbuf", "random_L", "random",
 };
 
 static struct {
@@ -301,6 +301,32 @@ static void disarm(timer_t t)
 	timer_settime(t, 0, &its, NULL);
 }
 
+/*
+ * A struct loopx_lookup: the numbers of a file of the pool or random ones,
+ * room in @found or a wild pointer, a max at its edges, now and then a
+ * flag or a reserved word set.
+ */
+static void fuzz_lookup(__u64 *rs, struct loopx_lookup *lk, __s32 *found,
+			size_t room)
+{
+	struct stat st;
+
+	if (rnd_below(rs, 4) && !fstat(pool_fd(rs), &st)) {
+		lk->dev = st.st_dev;
+		lk->ino = st.st_ino;
+	} else {
+		lk->dev = edge_u64(rs);
+		lk->ino = edge_u64(rs);
+	}
+	lk->indices = rnd_below(rs, 4) ? (__u64)(uintptr_t)found :
+					 fuzz_ptr(rs, found, room * sizeof(*found));
+	lk->max = rnd_below(rs, 4) ? rnd_below(rs, room + 1) : edge_u64(rs);
+	if (!rnd_below(rs, 16))
+		lk->flags = rnd(rs);
+	if (!rnd_below(rs, 16))
+		lk->__reserved[rnd_below(rs, 5)] = rnd(rs);
+}
+
 /* Interrupt a waiting detach: every 20 ms until disarmed (no lost wakeup). */
 static void arm(timer_t t)
 {
@@ -332,8 +358,10 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		struct loopx_detach d;
 		struct loopx_ctl_config cc;
 		struct loopx_config xc;
+		struct loopx_lookup lk;
 		char raw[512];
 	} u;
+	__s32 found[64];
 	struct loopx_crypt crypt;
 	unsigned long arg = 0, nr;
 	unsigned int num;
@@ -441,6 +469,12 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
 		u.cc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.cc.config.info);
 		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
+		break;
+	case C_CTL_LOOKUP:
+		/* mostly a file of the pool, which some device may hold */
+		num = LOOPX_CTL_LOOKUP;
+		fuzz_lookup(rs, &u.lk, found, ARRAY_SIZE(found));
+		arg = fuzz_ptr(rs, &u, sizeof(u.lk));
 		break;
 	case C_BLKRRPART:
 		num = BLKRRPART;

@@ -146,4 +146,40 @@ struct loopx_config {
 
 #define LOOPX_IOC_CONFIGURE	_IOW('L', 0x42, struct loopx_config)
 
+/* At most this many indices are written by one LOOPX_CTL_LOOKUP. */
+#define LOOPX_LOOKUP_MAX	4096
+
+/**
+ * struct loopx_lookup - argument of LOOPX_CTL_LOOKUP
+ * @dev: the backing file's st_dev as stat(2) reports it, which is also
+ *	what LOOP_GET_STATUS64 reports as lo_device (in)
+ * @ino: its st_ino, LOOP_GET_STATUS64's lo_inode (in)
+ * @indices: a pointer to an array of __s32, or 0 to count only (in); the
+ *	indices of the devices bound to the file, lowest first (out)
+ * @max: room in @indices, at most LOOPX_LOOKUP_MAX (in)
+ * @count: how many devices are bound to the file, which may be more than
+ *	@max (out)
+ * @flags: must be zero (in)
+ * @__reserved: must be zero
+ *
+ * Which devices hold this file, answered from an index the devices keep
+ * as they bind, without a scan of every device: a file is the same file
+ * through a symlink, a bind mount or another mount namespace, because it is
+ * named by its device and inode numbers as stat(2) gave them when it was
+ * bound. Issued on the control node. Returns 0, with @count 0 when no
+ * device holds the file; EINVAL for flags, reserved words or @max out of
+ * range; EFAULT for a bad pointer.
+ */
+struct loopx_lookup {
+	__u64 dev;
+	__u64 ino;
+	__u64 indices;
+	__u32 max;
+	__u32 count;
+	__u32 flags;
+	__u32 __reserved[5];
+};
+
+#define LOOPX_CTL_LOOKUP	_IOWR('L', 0x43, struct loopx_lookup)
+
 #endif /* _UAPI_LINUX_LOOPX_H */

@@ -597,14 +597,17 @@ int act_list(const struct lx_opts *o, const char *assoc)
 	struct stat fst;
 	int i, n, ret = 0;
 
-	n = dev_list_bound(&devs);
+	/* like losetup, a file that cannot be stat()ed is matched by name */
+	if (assoc && !stat(assoc, &fst))
+		fstp = &fst;
+	/* loopx knows which devices hold a file; anything else is scanned */
+	n = fstp ? dev_list_holding(fstp, &devs) : -ENOTTY;
+	if (n < 0)
+		n = dev_list_bound(&devs);
 	if (n < 0) {
 		lx_err(NULL, "cannot list devices", n);
 		return 1;
 	}
-	/* like losetup, a file that cannot be stat()ed is matched by name */
-	if (assoc && !stat(assoc, &fst))
-		fstp = &fst;
 	if (o->list) {
 		tb = show_table_new(&o->out);
 		if (!tb)

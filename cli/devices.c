@@ -227,6 +227,74 @@ static int compare_names(const void *a, const void *b)
 	return 0;
 }
 
+/* Name @dev after device @idx of @family, without waiting for its node. */
+static void dev_name_index(enum lx_family family, int idx, struct lx_dev *dev)
+{
+	snprintf(dev->name, sizeof(dev->name), "%s%d",
+		 family_prefix[family], idx);
+	snprintf(dev->path, sizeof(dev->path), "/dev/%s", dev->name);
+}
+
+/* Append the devices one control node says hold @fst to @list. */
+static int lookup_one(const char *ctl, enum lx_family family,
+		      const struct stat *fst, struct lx_dev **list,
+		      size_t *count)
+{
+	static __s32 idx[LOOPX_LOOKUP_MAX];
+	struct lx_dev *grown;
+	int fd, n, i;
+
+	fd = ops_open(ctl, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	n = ops_ctl_lookup(fd, fst->st_dev, fst->st_ino, idx,
+			   LOOPX_LOOKUP_MAX);
+	ops_close(fd);
+	if (n <= 0)
+		return n;
+	/* more than one answer holds: let the scan find them all */
+	if (n > LOOPX_LOOKUP_MAX)
+		return -E2BIG;
+	grown = realloc(*list, (*count + n) * sizeof(**list));
+	if (!grown)
+		return -ENOMEM;
+	*list = grown;
+	for (i = 0; i < n; i++)
+		dev_name_index(family, idx[i], &grown[(*count)++]);
+	return 0;
+}
+
+int dev_list_holding(const struct stat *fst, struct lx_dev **devs)
+{
+	static const struct {
+		const char *ctl;
+		enum lx_family family;
+	} nodes[] = {
+		{ CTL_NATIVE, LX_FAMILY_LOOPX },
+		{ CTL_COMPAT, LX_FAMILY_LOOP },
+	};
+	struct lx_dev *list = NULL;
+	size_t count = 0, i;
+	struct stat st;
+	int ret;
+
+	*devs = NULL;
+	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
+		if (stat(nodes[i].ctl, &st))
+			continue;
+		ret = lookup_one(nodes[i].ctl, nodes[i].family, fst, &list,
+				 &count);
+		if (ret < 0) {
+			free(list);
+			return ret;
+		}
+	}
+	if (count)
+		qsort(list, count, sizeof(*list), compare_names);
+	*devs = list;
+	return (int)count;
+}
+
 int dev_list_bound(struct lx_dev **devs)
 {
 	struct lx_dev *list = NULL, *grown;

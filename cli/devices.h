@@ -71,6 +71,15 @@ void dev_from_arg(const char *arg, struct lx_dev *dev);
 int dev_list_bound(struct lx_dev **devs);
 
 /*
+ * The devices bound to the file @fst, as the control nodes' index
+ * (LOOPX_CTL_LOOKUP) has them, sorted like dev_list_bound(): no scan of
+ * every device.  Returns the count (the array is malloc()ed and NULL when
+ * empty), or -errno when a control node cannot answer (stock loop, an
+ * older loopx, no permission), and the caller scans instead.
+ */
+int dev_list_holding(const struct stat *fst, struct lx_dev **devs);
+
+/*
  * Collect the state of @dev.  Returns 0, -ENXIO when it is not bound, or
  * the -errno that prevented looking at it at all.
  */

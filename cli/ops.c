@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <unistd.h>
 #include <string.h>
@@ -47,6 +48,21 @@ int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 	req.crypt = (__u64)(uintptr_t)crypt;
 	req.config = *cfg;
 	return ret_errno(ioctl(ctlfd, LOOPX_CTL_CONFIGURE, &req));
+}
+
+int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, __s32 *indices,
+		   unsigned int max)
+{
+	struct loopx_lookup req;
+
+	memset(&req, 0, sizeof(req));
+	req.dev = dev;
+	req.ino = ino;
+	req.indices = (__u64)(uintptr_t)indices;
+	req.max = max;
+	if (ioctl(ctlfd, LOOPX_CTL_LOOKUP, &req) < 0)
+		return -errno;
+	return req.count > INT_MAX ? INT_MAX : (int)req.count;
 }
 
 int ops_configure(int devfd, const struct loop_config *cfg)

@@ -20,6 +20,12 @@ int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 		      const struct loop_config *cfg,
 		      const struct loopx_crypt *crypt);
 
+/*
+ * LOOPX_CTL_LOOKUP: the devices bound to the file @dev/@ino, up to @max of
+ * them in @indices; returns how many there are, or -errno.
+ */
+int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, __s32 *indices,
+		   unsigned int max);
 int ops_configure(int devfd, const struct loop_config *cfg);
 int ops_set_fd(int devfd, int filefd);
 int ops_set_status(int devfd, const struct loop_info64 *info);

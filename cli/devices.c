@@ -275,8 +275,8 @@ int dev_list_holding(const struct stat *fst, struct lx_dev **devs)
 	};
 	struct lx_dev *list = NULL;
 	size_t count = 0, i;
+	int ret, asked = 0;
 	struct stat st;
-	int ret;
 
 	*devs = NULL;
 	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
@@ -288,7 +288,11 @@ int dev_list_holding(const struct stat *fst, struct lx_dev **devs)
 			free(list);
 			return ret;
 		}
+		asked = 1;
 	}
+	/* no control node to ask: whatever devices there are, scan them */
+	if (!asked)
+		return -ENOENT;
 	if (count)
 		qsort(list, count, sizeof(*list), compare_names);
 	*devs = list;
@@ -483,6 +487,9 @@ int dev_query(const struct lx_dev *dev, struct lx_state *st)
 		st->log_sec = (unsigned int)v;
 	else
 		st->log_sec = ssz;
+
+	if (!sysfs_u64(dev, "diskseq", &v))
+		st->diskseq = v;
 
 	fill_rdev(dev, st);
 	return 0;

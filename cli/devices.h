@@ -35,6 +35,7 @@ struct lx_state {
 	int partscan;
 	int dio;
 	unsigned int log_sec;		/* 0 when unknown */
+	__u64 diskseq;			/* 0 when unknown */
 	int have_rdev;
 	unsigned int major;
 	unsigned int minor;
@@ -75,7 +76,8 @@ int dev_list_bound(struct lx_dev **devs);
  * (LOOPX_CTL_LOOKUP) has them, sorted like dev_list_bound(): no scan of
  * every device.  Returns the count (the array is malloc()ed and NULL when
  * empty), or -errno when a control node cannot answer (stock loop, an
- * older loopx, no permission), and the caller scans instead.
+ * older loopx, no permission) or there is none, and the caller scans
+ * instead.
  */
 int dev_list_holding(const struct stat *fst, struct lx_dev **devs);
 

@@ -52,6 +52,9 @@ static const struct col_info col_infos[SHOW_NCOLS] = {
 	[COL_ENCRYPTION] = { "ENCRYPTION",
 			     "the cipher the data is encrypted with, or xor",
 			     T_STR, 0 },
+	[COL_DISKSEQ] = { "DISKSEQ",
+			  "disk sequence number, new at every binding",
+			  T_NUM, 1 },
 };
 
 static const enum show_col default_cols[] = {
@@ -264,6 +267,11 @@ static char *cell_text(enum show_col col, const struct lx_dev *dev,
 		else
 			s = strndup((const char *)st->info.lo_crypt_name,
 				    LO_NAME_SIZE);
+		break;
+	case COL_DISKSEQ:
+		if (!st->diskseq)
+			return NULL;
+		s = fmt_u64(st->diskseq);
 		break;
 	default:
 		return NULL;

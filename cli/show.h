@@ -24,6 +24,7 @@ enum show_col {
 	COL_DIO,
 	COL_LOG_SEC,
 	COL_ENCRYPTION,
+	COL_DISKSEQ,
 	SHOW_NCOLS
 };
 

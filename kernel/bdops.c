@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The block device ioctls of <linux/loop.h>, for native and 32-bit callers,
- * and the block_device_operations that carry them.
+ * The block_device_operations of a loopx disk: the ioctls of <linux/loop.h>
+ * for native and 32-bit callers, open and release, and the table. The last
+ * method, free_disk, sits in main.c beside the allocation it undoes.
  */
 #include <linux/blkdev.h>
 #include <linux/capability.h>
 #include <linux/compat.h>
+#include <linux/file.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "loopx.h"
 #include "logic.h"
@@ -291,6 +294,63 @@ static int loopx_compat_ioctl(struct block_device *bdev, blk_mode_t mode,
 	}
 }
 #endif
+
+/**
+ * loopx_open() - block_device_operations.open, through loopx_bdops_open()
+ * @disk: the disk, whose whole device or a partition is being opened
+ * @mode: open mode
+ *
+ * Called under disk->open_mutex. On 6.1 the block layer calls it at the
+ * first open of the disk or of each partition; on 6.12 at every open of a
+ * partition (the whole device: still only the first). open_count, and the
+ * openers LOOPX_IOC_DETACH reports, can so differ between the two kernels
+ * for the same opens of one partition; whether the device is busy does not.
+ *
+ * Return: 0, -ENXIO for a device that is being removed, -EINTR on a fatal
+ * signal.
+ */
+int loopx_open(struct gendisk *disk, blk_mode_t mode)
+{
+	struct loopx_device *lo = disk->private_data;
+	int ret = 0;
+
+	/* an open waiting behind a stuck sync can be killed, as a call can */
+	if (mutex_lock_killable(&lo->lock))
+		return -EINTR;
+	if (lo->state == LOOPX_DELETING)
+		ret = -ENXIO;
+	else
+		WRITE_ONCE(lo->open_count, lo->open_count + 1);
+	mutex_unlock(&lo->lock);
+	return ret;
+}
+
+/**
+ * loopx_release() - block_device_operations.release, through
+ *	loopx_bdops_release()
+ * @disk: the disk
+ *
+ * Called under disk->open_mutex, after the block layer has written back the
+ * page cache of the last opener. The last close of an autoclear device
+ * unbinds it before close() returns.
+ */
+void loopx_release(struct gendisk *disk)
+{
+	struct loopx_device *lo = disk->private_data;
+	struct file *file = NULL;
+
+	mutex_lock(&lo->lock);
+	WRITE_ONCE(lo->open_count, lo->open_count - 1);
+	if (!lo->open_count && lo->state == LOOPX_BOUND &&
+	    (lo->flags & LO_FLAGS_AUTOCLEAR)) {
+		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+		file = loopx_unbind(lo);
+	}
+	mutex_unlock(&lo->lock);
+	wake_up_all(&lo->release_wq);
+	if (file)
+		fput(file);
+}
 
 const struct block_device_operations loopx_fops = {
 	.owner		= THIS_MODULE,

@@ -341,13 +341,17 @@ static void loopx_shrink_partitions(struct gendisk *disk)
 	}
 }
 
-/*
- * Undo a binding: called with open_mutex and lo->lock held and the state
- * already LOOPX_RUNDOWN. Dirty data is written back and in-flight I/O drained
- * before the file goes. Returns the file, for the caller to fput() once the
- * locks are dropped (the final fput may sleep in the backing filesystem).
+/**
+ * loopx_unbind() - undo a binding
+ * @lo: the device, with open_mutex and lo->lock held and the state already
+ *	LOOPX_RUNDOWN
+ *
+ * Dirty data is written back and in-flight I/O drained before the file goes.
+ *
+ * Return: the file, for the caller to fput() once the locks are dropped (the
+ * final fput may sleep in the backing filesystem).
  */
-static struct file *loopx_unbind(struct loopx_device *lo)
+struct file *loopx_unbind(struct loopx_device *lo)
 {
 	struct gendisk *disk = lo->disk;
 	struct file *file = lo->file;
@@ -588,61 +592,4 @@ out_unlock_bind:
 out_put:
 	fput(file);
 	return ret;
-}
-
-/**
- * loopx_open() - block_device_operations.open, through loopx_bdops_open()
- * @disk: the disk, whose whole device or a partition is being opened
- * @mode: open mode
- *
- * Called under disk->open_mutex. On 6.1 the block layer calls it at the
- * first open of the disk or of each partition; on 6.12 at every open of a
- * partition (the whole device: still only the first). open_count, and the
- * openers LOOPX_IOC_DETACH reports, can so differ between the two kernels
- * for the same opens of one partition; whether the device is busy does not.
- *
- * Return: 0, -ENXIO for a device that is being removed, -EINTR on a fatal
- * signal.
- */
-int loopx_open(struct gendisk *disk, blk_mode_t mode)
-{
-	struct loopx_device *lo = disk->private_data;
-	int ret = 0;
-
-	/* an open waiting behind a stuck sync can be killed, as a call can */
-	if (mutex_lock_killable(&lo->lock))
-		return -EINTR;
-	if (lo->state == LOOPX_DELETING)
-		ret = -ENXIO;
-	else
-		WRITE_ONCE(lo->open_count, lo->open_count + 1);
-	mutex_unlock(&lo->lock);
-	return ret;
-}
-
-/**
- * loopx_release() - block_device_operations.release, through
- *	loopx_bdops_release()
- * @disk: the disk
- *
- * Called under disk->open_mutex, after the block layer has written back the
- * page cache of the last opener. The last close of an autoclear device
- * unbinds it before close() returns.
- */
-void loopx_release(struct gendisk *disk)
-{
-	struct loopx_device *lo = disk->private_data;
-	struct file *file = NULL;
-
-	mutex_lock(&lo->lock);
-	WRITE_ONCE(lo->open_count, lo->open_count - 1);
-	if (!lo->open_count && lo->state == LOOPX_BOUND &&
-	    (lo->flags & LO_FLAGS_AUTOCLEAR)) {
-		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
-		file = loopx_unbind(lo);
-	}
-	mutex_unlock(&lo->lock);
-	wake_up_all(&lo->release_wq);
-	if (file)
-		fput(file);
 }

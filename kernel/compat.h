@@ -36,7 +36,7 @@
 #define BLK_OPEN_EXCL	FMODE_EXCL
 #endif
 
-/* The callbacks the block_device_operations adapters below call (bind.c). */
+/* The callbacks the block_device_operations adapters below call (bdops.c). */
 int loopx_open(struct gendisk *disk, blk_mode_t mode);
 void loopx_release(struct gendisk *disk);
 

@@ -314,13 +314,13 @@ int loopx_ctl_register(bool compat);
 void loopx_ctl_unregister(void);
 
 /* bind.c */
-/* loopx_open() and loopx_release() are declared in compat.h */
 int loopx_lock(struct loopx_device *lo);
 void loopx_unlock(struct loopx_device *lo);
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config, u32 xflags,
 		    const struct loopx_crypt *crypt);
 int loopx_clear(struct loopx_device *lo);
+struct file *loopx_unbind(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
 int loopx_change_fd(struct loopx_device *lo, unsigned int fd);
 void loopx_scan_partitions(struct loopx_device *lo);
@@ -399,7 +399,7 @@ void loopx_cipher_unregister(void);
 /* xfer_io.c */
 long loopx_xfer_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos);
 
-/* ioctl.c */
+/* bdops.c; loopx_open() and loopx_release() are declared in compat.h */
 extern const struct block_device_operations loopx_fops;
 
 /* sysfs.c */

@@ -216,18 +216,8 @@ static int loopx_compat_set_status(struct loopx_device *lo, blk_mode_t mode,
 		return -EPERM;
 	if (copy_from_user(&c, argp, sizeof(c)))
 		return -EFAULT;
-	info.lo_number = c.lo_number;
-	info.lo_device = c.lo_device;
-	info.lo_inode = c.lo_inode;
-	info.lo_rdevice = c.lo_rdevice;
-	info.lo_offset = c.lo_offset;
-	info.lo_encrypt_type = c.lo_encrypt_type;
-	info.lo_encrypt_key_size = c.lo_encrypt_key_size;
-	info.lo_flags = c.lo_flags;
-	info.lo_init[0] = c.lo_init[0];
-	info.lo_init[1] = c.lo_init[1];
+	LOOPX_INFO_COPY(&info, &c);
 	memcpy(info.lo_file_name, c.lo_name, LO_NAME_SIZE);
-	memcpy(info.lo_encrypt_key, c.lo_encrypt_key, LO_KEY_SIZE);
 	memzero_explicit(c.lo_encrypt_key, LO_KEY_SIZE);
 	ret = loopx_set_status(lo, mode, &info);
 	loopx_wipe_key(&info);
@@ -245,21 +235,10 @@ static int loopx_compat_get_status(struct loopx_device *lo, void __user *argp)
 	ret = loopx_get_status(lo, &info);
 	if (ret)
 		return ret;
-	c.lo_number = info.lo_number;
-	c.lo_device = info.lo_device;
-	c.lo_inode = info.lo_inode;
-	c.lo_rdevice = info.lo_rdevice;
-	c.lo_offset = info.lo_offset;
-	c.lo_encrypt_type = info.lo_encrypt_type;
-	c.lo_encrypt_key_size = info.lo_encrypt_key_size;
-	c.lo_flags = info.lo_flags;
-	c.lo_init[0] = info.lo_init[0];
-	c.lo_init[1] = info.lo_init[1];
+	LOOPX_INFO_COPY(&c, &info);
 	memcpy(c.lo_name, info.lo_file_name, LO_NAME_SIZE);
-	memcpy(c.lo_encrypt_key, info.lo_encrypt_key, LO_KEY_SIZE);
-	if (c.lo_device != info.lo_device || c.lo_rdevice != info.lo_rdevice ||
-	    c.lo_inode != info.lo_inode || c.lo_offset < 0 ||
-	    c.lo_offset != info.lo_offset)
+	if (loopx_info_narrowing_lost(&info, c.lo_device, c.lo_rdevice,
+				      c.lo_inode, c.lo_offset))
 		return -EOVERFLOW;
 	return copy_to_user(argp, &c, sizeof(c)) ? -EFAULT : 0;
 }

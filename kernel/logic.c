@@ -153,18 +153,8 @@ __u32 loopx_status_flags(__u32 old_flags, __u32 requested)
 void loopx_info_from_old(const struct loop_info *old, struct loop_info64 *info)
 {
 	memset(info, 0, sizeof(*info));
-	info->lo_number = old->lo_number;
-	info->lo_device = old->lo_device;
-	info->lo_inode = old->lo_inode;
-	info->lo_rdevice = old->lo_rdevice;
-	info->lo_offset = old->lo_offset;
-	info->lo_encrypt_type = old->lo_encrypt_type;
-	info->lo_encrypt_key_size = old->lo_encrypt_key_size;
-	info->lo_flags = old->lo_flags;
-	info->lo_init[0] = old->lo_init[0];
-	info->lo_init[1] = old->lo_init[1];
+	LOOPX_INFO_COPY(info, old);
 	memcpy(info->lo_file_name, old->lo_name, LO_NAME_SIZE);
-	memcpy(info->lo_encrypt_key, old->lo_encrypt_key, LO_KEY_SIZE);
 }
 
 /**
@@ -178,26 +168,33 @@ void loopx_info_from_old(const struct loop_info *old, struct loop_info64 *info)
 int loopx_info_to_old(const struct loop_info64 *info, struct loop_info *old)
 {
 	memset(old, 0, sizeof(*old));
-	old->lo_number = info->lo_number;
-	old->lo_device = info->lo_device;
-	old->lo_inode = info->lo_inode;
-	old->lo_rdevice = info->lo_rdevice;
-	old->lo_offset = info->lo_offset;
-	old->lo_encrypt_type = info->lo_encrypt_type;
-	old->lo_encrypt_key_size = info->lo_encrypt_key_size;
-	old->lo_flags = info->lo_flags;
-	old->lo_init[0] = info->lo_init[0];
-	old->lo_init[1] = info->lo_init[1];
+	LOOPX_INFO_COPY(old, info);
 	memcpy(old->lo_name, info->lo_file_name, LO_NAME_SIZE);
-	memcpy(old->lo_encrypt_key, info->lo_encrypt_key, LO_KEY_SIZE);
-
-	if (old->lo_device != info->lo_device ||
-	    old->lo_rdevice != info->lo_rdevice ||
-	    old->lo_inode != info->lo_inode ||
-	    (__u64)(__s64)old->lo_offset != info->lo_offset ||
-	    old->lo_offset < 0)
+	if (loopx_info_narrowing_lost(info, old->lo_device, old->lo_rdevice,
+				      old->lo_inode, old->lo_offset))
 		return -EOVERFLOW;
 	return 0;
+}
+
+/**
+ * loopx_info_narrowing_lost() - did a narrowed status lose a value
+ * @info: the full status
+ * @device: the narrowed copy's lo_device, widened back
+ * @rdevice: its lo_rdevice
+ * @inode: its lo_inode
+ * @offset: its lo_offset, sign-extended
+ *
+ * The legacy structures (loop_info, and its 32-bit twin) hold device
+ * numbers, inode and offset in narrower fields, and their offset is signed.
+ *
+ * Return: true when a value did not survive the narrowing.
+ */
+bool loopx_info_narrowing_lost(const struct loop_info64 *info, __u64 device,
+			       __u64 rdevice, __u64 inode, __s64 offset)
+{
+	return device != info->lo_device || rdevice != info->lo_rdevice ||
+	       inode != info->lo_inode || offset < 0 ||
+	       (__u64)offset != info->lo_offset;
 }
 
 /**

@@ -348,13 +348,13 @@ int act_attach(const struct lx_opts *o, const char *devarg,
 	if (o->set_dio && !o->dio_on)
 		xflags |= LOOPX_CONFIG_BUFFERED;
 
-	ret = dev_ctl_bind(devarg, &cfg, cryptp, ro, xflags, &dev);
-	if (ret == -ENOTTY && !cryptp)
+	ret = dev_ctl_bind(devarg, &cfg, cryptp, o->tag, ro, xflags, &dev);
+	if (ret == -ENOTTY && !cryptp && !o->tag)
 		ret = attach_by_node(o, devarg, &cfg, ro, &dev);
 	explicit_bzero(cfg.info.lo_encrypt_key, LO_KEY_SIZE);
-	if (ret == -ENOTTY && cryptp)
-		lx_warnx("%s: --key-desc needs loopx in native mode (LOOPX_CTL_CONFIGURE)",
-			 file);
+	if (ret == -ENOTTY && (cryptp || o->tag))
+		lx_warnx("%s: %s needs loopx in native mode (LOOPX_CTL_CONFIGURE)",
+			 file, cryptp ? "--key-desc" : "--tag");
 	else if (ret == -ENOKEY && cryptp)
 		lx_warnx("%s: no logon key \"%s\" in the keyring (keyctl padd logon %s @u)",
 			 file, o->key_desc, o->key_desc);
@@ -601,7 +601,7 @@ int act_list(const struct lx_opts *o, const char *assoc)
 	if (assoc && !stat(assoc, &fst))
 		fstp = &fst;
 	/* loopx knows which devices hold a file; anything else is scanned */
-	n = fstp ? dev_list_holding(fstp, &devs) : -ENOTTY;
+	n = fstp || o->tag ? dev_list_holding(fstp, o->tag, &devs) : -ENOTTY;
 	if (n < 0)
 		n = dev_list_bound(&devs);
 	if (n < 0) {
@@ -620,6 +620,8 @@ int act_list(const struct lx_opts *o, const char *assoc)
 			continue;
 		if (assoc && !dev_state_matches(&st, fstp, assoc,
 						o->use_offset, o->offset))
+			continue;
+		if (o->tag && strcmp(st.tag, o->tag))
 			continue;
 		ret = list_one(tb, &devs[i], &st);
 	}

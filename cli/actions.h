@@ -29,6 +29,7 @@ struct lx_opts {
 	int list;		/* table (or raw/json) instead of -a lines */
 	int strict;		/* --strict: detach now or fail */
 	int wait;		/* --wait: detach once nobody else holds it */
+	const char *tag;	/* --tag: the binding's, or the one to list */
 	struct show_opts out;
 };
 
@@ -44,7 +45,7 @@ int act_set_capacity(const char *devarg);
 int act_modify(const struct lx_opts *o, const char *devarg);
 /* loopx [-l] DEV */
 int act_show_one(const struct lx_opts *o, const char *devarg);
-/* -a, -l, -j FILE (@assoc), and no arguments at all. */
+/* -a, -l, -j FILE (@assoc), --tag, and no arguments at all. */
 int act_list(const struct lx_opts *o, const char *assoc);
 
 #endif /* LOOPX_ACTIONS_H */

@@ -128,7 +128,7 @@ static int ctl_is_loopx(enum lx_family family)
 }
 
 int dev_ctl_bind(const char *devarg, const struct loop_config *cfg,
-		 const struct loopx_crypt *crypt, int ro,
+		 const struct loopx_crypt *crypt, const char *tag, int ro,
 		 unsigned int flags, struct lx_dev *dev)
 {
 	enum lx_family family, want;
@@ -151,7 +151,7 @@ int dev_ctl_bind(const char *devarg, const struct loop_config *cfg,
 	if (fd < 0)
 		return -ENOTTY;
 	/* a loopx from before LOOPX_CTL_CONFIGURE answers ENOTTY */
-	ret = ops_ctl_configure(fd, index, flags, cfg, crypt);
+	ret = ops_ctl_configure(fd, index, flags, cfg, crypt, tag);
 	ops_close(fd);
 	if (ret < 0)
 		return ret;
@@ -235,10 +235,10 @@ static void dev_name_index(enum lx_family family, int idx, struct lx_dev *dev)
 	snprintf(dev->path, sizeof(dev->path), "/dev/%s", dev->name);
 }
 
-/* Append the devices one control node says hold @fst to @list. */
+/* Append the devices one control node says hold @fst (or carry @tag). */
 static int lookup_one(const char *ctl, enum lx_family family,
-		      const struct stat *fst, struct lx_dev **list,
-		      size_t *count)
+		      const struct stat *fst, const char *tag,
+		      struct lx_dev **list, size_t *count)
 {
 	static __s32 idx[LOOPX_LOOKUP_MAX];
 	struct lx_dev *grown;
@@ -247,8 +247,8 @@ static int lookup_one(const char *ctl, enum lx_family family,
 	fd = ops_open(ctl, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	n = ops_ctl_lookup(fd, fst->st_dev, fst->st_ino, idx,
-			   LOOPX_LOOKUP_MAX);
+	n = ops_ctl_lookup(fd, fst ? fst->st_dev : 0, fst ? fst->st_ino : 0,
+			   fst ? NULL : tag, idx, LOOPX_LOOKUP_MAX);
 	ops_close(fd);
 	if (n <= 0)
 		return n;
@@ -264,7 +264,8 @@ static int lookup_one(const char *ctl, enum lx_family family,
 	return 0;
 }
 
-int dev_list_holding(const struct stat *fst, struct lx_dev **devs)
+int dev_list_holding(const struct stat *fst, const char *tag,
+		     struct lx_dev **devs)
 {
 	static const struct {
 		const char *ctl;
@@ -282,8 +283,8 @@ int dev_list_holding(const struct stat *fst, struct lx_dev **devs)
 	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
 		if (stat(nodes[i].ctl, &st))
 			continue;
-		ret = lookup_one(nodes[i].ctl, nodes[i].family, fst, &list,
-				 &count);
+		ret = lookup_one(nodes[i].ctl, nodes[i].family, fst, tag,
+				 &list, &count);
 		if (ret < 0) {
 			free(list);
 			return ret;
@@ -490,6 +491,8 @@ int dev_query(const struct lx_dev *dev, struct lx_state *st)
 
 	if (!sysfs_u64(dev, "diskseq", &v))
 		st->diskseq = v;
+	if (sysfs_read(dev, "loopx/tag", st->tag, sizeof(st->tag)))
+		st->tag[0] = '\0';
 
 	fill_rdev(dev, st);
 	return 0;

@@ -36,6 +36,7 @@ struct lx_state {
 	int dio;
 	unsigned int log_sec;		/* 0 when unknown */
 	__u64 diskseq;			/* 0 when unknown */
+	char tag[LOOPX_TAG_MAX + 1];	/* "" without one */
 	int have_rdev;
 	unsigned int major;
 	unsigned int minor;
@@ -58,7 +59,7 @@ int dev_find_free(struct lx_dev *dev);
  * family), or the -errno of the binding.
  */
 int dev_ctl_bind(const char *devarg, const struct loop_config *cfg,
-		 const struct loopx_crypt *crypt, int ro,
+		 const struct loopx_crypt *crypt, const char *tag, int ro,
 		 unsigned int flags, struct lx_dev *dev);
 
 /* Turn "/dev/loopx3", "/dev/loop3" or "loopx3" into an lx_dev. */
@@ -72,14 +73,15 @@ void dev_from_arg(const char *arg, struct lx_dev *dev);
 int dev_list_bound(struct lx_dev **devs);
 
 /*
- * The devices bound to the file @fst, as the control nodes' index
- * (LOOPX_CTL_LOOKUP) has them, sorted like dev_list_bound(): no scan of
- * every device.  Returns the count (the array is malloc()ed and NULL when
- * empty), or -errno when a control node cannot answer (stock loop, an
- * older loopx, no permission) or there is none, and the caller scans
- * instead.
+ * The devices bound to the file @fst, or with @fst NULL those whose binding
+ * carries @tag, as the control nodes' index (LOOPX_CTL_LOOKUP) has them,
+ * sorted like dev_list_bound(): no scan of every device.  Returns the
+ * count (the array is malloc()ed and NULL when empty), or -errno when a
+ * control node cannot answer (stock loop, an older loopx, no permission)
+ * or there is none, and the caller scans instead.
  */
-int dev_list_holding(const struct stat *fst, struct lx_dev **devs);
+int dev_list_holding(const struct stat *fst, const char *tag,
+		     struct lx_dev **devs);
 
 /*
  * Collect the state of @dev.  Returns 0, -ENXIO when it is not bound, or

@@ -32,6 +32,7 @@ enum {
 	OPT_KEY_FILE,
 	OPT_KEY_DESC,
 	OPT_KEY_SIZE,
+	OPT_TAG,
 };
 
 static const struct option long_opts[] = {
@@ -60,6 +61,7 @@ static const struct option long_opts[] = {
 	{ "raw",		no_argument,		NULL, OPT_RAW },
 	{ "show",		no_argument,		NULL, OPT_SHOW },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
+	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "wait",		no_argument,		NULL, OPT_WAIT },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "version",		no_argument,		NULL, 'V' },
@@ -86,6 +88,7 @@ static void usage(void)
 	      " -f, --find                    use (or print) the first free device\n"
 	      " -c, --set-capacity <loopdev>  re-read the size of the backing file\n"
 	      " -j, --associated <file>       list the devices bound to <file>\n"
+	      "     --tag <tag>               list the devices whose binding carries <tag>\n"
 	      "\n"
 	      " -o, --offset <num>            data starts <num> bytes into the file\n"
 	      "     --sizelimit <num>         use at most <num> bytes of the file\n"
@@ -97,6 +100,7 @@ static void usage(void)
 	      "     --key-file <file>         the raw key for --encryption (up to 32 bytes)\n"
 	      "     --key-desc <desc>         or a logon key of the kernel keyring\n"
 	      "     --key-size <num>          that key's size in bytes (default 64)\n"
+	      "     --tag <tag>               name the binding, for --tag listings (loopx)\n"
 	      "     --show                    print the device name after setting it up\n"
 	      " -v, --verbose                 describe each step on stderr\n"
 	      "\n"
@@ -198,6 +202,17 @@ static void set_list_opt(struct cmdline *cl, int c, const char *arg)
 	cl->o.list = 1;
 }
 
+/* What the driver would refuse with EINVAL, said before asking it. */
+static void check_tag(const char *tag)
+{
+	if (!*tag)
+		lx_usage_err("--tag: a tag cannot be empty");
+	if (strlen(tag) > LOOPX_TAG_MAX)
+		lx_usage_err("--tag: a tag is at most %d bytes", LOOPX_TAG_MAX);
+	if (strchr(tag, '\n'))
+		lx_usage_err("--tag: a tag cannot contain a newline");
+}
+
 static void parse_args(int argc, char **argv, struct cmdline *cl)
 {
 	struct lx_opts *o = &cl->o;
@@ -293,6 +308,10 @@ static void parse_args(int argc, char **argv, struct cmdline *cl)
 		case OPT_STRICT:
 			o->strict = 1;
 			break;
+		case OPT_TAG:
+			check_tag(optarg);
+			o->tag = optarg;
+			break;
 		case OPT_WAIT:
 			o->wait = 1;
 			break;
@@ -381,7 +400,7 @@ static enum mode pick_mode(struct cmdline *cl)
 
 	switch (cl->npos) {
 	case 0:
-		if (cl->o.list)
+		if (cl->o.list || cl->o.tag)
 			return M_LIST;
 		lx_usage_err("no loop device specified");
 	case 1:
@@ -404,6 +423,8 @@ static void check_mode_opts(const struct cmdline *cl, enum mode mode)
 	if ((o->strict || o->wait) && mode != M_DETACH && mode != M_DETACH_ALL)
 		lx_usage_err("%s is allowed only with --detach or --detach-all",
 			     o->strict ? "--strict" : "--wait");
+	if (o->tag && mode != M_ATTACH && mode != M_LIST)
+		lx_usage_err("--tag is allowed only when setting up or listing devices");
 	if (mode == M_ATTACH) {
 		if (o->encryption && !!o->key_file == !!o->key_desc)
 			lx_usage_err("--encryption needs one of --key-file and --key-desc");

@@ -38,7 +38,7 @@ int ops_ctl_get_free(int ctlfd)
 
 int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 		      const struct loop_config *cfg,
-		      const struct loopx_crypt *crypt)
+		      const struct loopx_crypt *crypt, const char *tag)
 {
 	struct loopx_ctl_config req;
 
@@ -47,17 +47,27 @@ int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 	req.flags = flags;
 	req.crypt = (__u64)(uintptr_t)crypt;
 	req.config = *cfg;
+	if (tag) {
+		req.tag = (__u64)(uintptr_t)tag;
+		req.tag_len = (__u32)strlen(tag);
+	}
 	return ret_errno(ioctl(ctlfd, LOOPX_CTL_CONFIGURE, &req));
 }
 
-int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, __s32 *indices,
-		   unsigned int max)
+int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, const char *tag,
+		   __s32 *indices, unsigned int max)
 {
 	struct loopx_lookup req;
 
 	memset(&req, 0, sizeof(req));
-	req.dev = dev;
-	req.ino = ino;
+	if (tag) {
+		req.flags = LOOPX_LOOKUP_TAG;
+		req.tag = (__u64)(uintptr_t)tag;
+		req.tag_len = (__u32)strlen(tag);
+	} else {
+		req.dev = dev;
+		req.ino = ino;
+	}
 	req.indices = (__u64)(uintptr_t)indices;
 	req.max = max;
 	if (ioctl(ctlfd, LOOPX_CTL_LOOKUP, &req) < 0)

@@ -18,14 +18,15 @@ int ops_ctl_get_free(int ctlfd);
 /* LOOPX_CTL_CONFIGURE: binds @index (-1: any free one), returns the index. */
 int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 		      const struct loop_config *cfg,
-		      const struct loopx_crypt *crypt);
+		      const struct loopx_crypt *crypt, const char *tag);
 
 /*
- * LOOPX_CTL_LOOKUP: the devices bound to the file @dev/@ino, up to @max of
- * them in @indices; returns how many there are, or -errno.
+ * LOOPX_CTL_LOOKUP: the devices bound to the file @dev/@ino, or with @tag
+ * set those whose binding carries it, up to @max of them in @indices;
+ * returns how many there are, or -errno.
  */
-int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, __s32 *indices,
-		   unsigned int max);
+int ops_ctl_lookup(int ctlfd, __u64 dev, __u64 ino, const char *tag,
+		   __s32 *indices, unsigned int max);
 int ops_configure(int devfd, const struct loop_config *cfg);
 int ops_set_fd(int devfd, int filefd);
 int ops_set_status(int devfd, const struct loop_info64 *info);

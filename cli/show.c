@@ -55,6 +55,8 @@ static const struct col_info col_infos[SHOW_NCOLS] = {
 	[COL_DISKSEQ] = { "DISKSEQ",
 			  "disk sequence number, new at every binding",
 			  T_NUM, 1 },
+	[COL_TAG] = { "TAG", "the tag the binding was given (loopx)",
+		      T_STR, 0 },
 };
 
 static const enum show_col default_cols[] = {
@@ -272,6 +274,11 @@ static char *cell_text(enum show_col col, const struct lx_dev *dev,
 		if (!st->diskseq)
 			return NULL;
 		s = fmt_u64(st->diskseq);
+		break;
+	case COL_TAG:
+		if (!st->tag[0])
+			return NULL;
+		s = strdup(st->tag);
 		break;
 	default:
 		return NULL;

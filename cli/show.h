@@ -25,6 +25,7 @@ enum show_col {
 	COL_LOG_SEC,
 	COL_ENCRYPTION,
 	COL_DISKSEQ,
+	COL_TAG,
 	SHOW_NCOLS
 };
 

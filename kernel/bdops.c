@@ -30,7 +30,7 @@ static int loopx_ioctl_set_fd(struct loopx_device *lo, blk_mode_t mode,
 	if (arg > UINT_MAX)
 		return -EBADF;
 	config.fd = arg;
-	return loopx_configure(lo, mode, &config, 0, NULL);
+	return loopx_configure(lo, mode, &config, NULL);
 }
 
 static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
@@ -42,7 +42,7 @@ static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 
 	if (copy_from_user(&config, argp, sizeof(config)))
 		return -EFAULT;
-	ret = loopx_configure(lo, mode, &config, 0, NULL);
+	ret = loopx_configure(lo, mode, &config, NULL);
 	loopx_wipe_key(&config.info);
 	return ret;
 }
@@ -50,7 +50,7 @@ static int loopx_ioctl_configure(struct loopx_device *lo, blk_mode_t mode,
 static int loopx_ioctl_xconfigure(struct loopx_device *lo, blk_mode_t mode,
 				  struct loopx_config __user *argp)
 {
-	const struct loopx_crypt *cryptp;
+	struct loopx_bind_opts opts;
 	struct loopx_config req;
 	struct loopx_crypt crypt;
 	int ret;
@@ -58,14 +58,15 @@ static int loopx_ioctl_xconfigure(struct loopx_device *lo, blk_mode_t mode,
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	ret = -EINVAL;
-	if ((req.flags & ~LOOPX_CONFIG_ALL) || req.__reserved0)
+	if (req.__reserved0 || req.__reserved1 ||
+	    memchr_inv(req.__reserved, 0, sizeof(req.__reserved)))
 		goto out_wipe;
-	cryptp = loopx_crypt_from_user(req.crypt, &crypt);
-	if (IS_ERR(cryptp)) {
-		ret = PTR_ERR(cryptp);
+	ret = loopx_bind_opts_get(&opts, req.flags, req.crypt, req.tag,
+				  req.tag_len, &crypt);
+	if (ret)
 		goto out_wipe;
-	}
-	ret = loopx_configure(lo, mode, &req.config, req.flags, cryptp);
+	ret = loopx_configure(lo, mode, &req.config, &opts);
+	loopx_bind_opts_put(&opts);
 out_wipe:
 	loopx_wipe_key(&req.config.info);
 	return ret;

@@ -225,42 +225,94 @@ void loopx_unlock(struct loopx_device *lo)
 }
 
 /**
+ * loopx_bind_opts_get() - check and copy in what the configure ioctls add
+ * @opts: filled in; loopx_bind_opts_put() once the binding is done
+ * @flags: LOOPX_CONFIG_* as the caller passed them
+ * @crypt: the caller's pointer to a struct loopx_crypt, or 0
+ * @tag: the caller's pointer to a tag, or 0
+ * @tag_len: the tag's length in bytes
+ * @crypt_buf: where the struct loopx_crypt is copied to
+ *
+ * Return: 0, -EINVAL for unknown flags, or an error of
+ * loopx_crypt_from_user() or loopx_tag_from_user().
+ */
+int loopx_bind_opts_get(struct loopx_bind_opts *opts, u32 flags, u64 crypt,
+			u64 tag, u32 tag_len, struct loopx_crypt *crypt_buf)
+{
+	const struct loopx_crypt *c;
+	char *t;
+
+	memset(opts, 0, sizeof(*opts));
+	if (flags & ~LOOPX_CONFIG_ALL)
+		return -EINVAL;
+	c = loopx_crypt_from_user(crypt, crypt_buf);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	t = loopx_tag_from_user(tag, tag_len);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	opts->flags = flags;
+	opts->crypt = c;
+	opts->tag = t;
+	return 0;
+}
+
+/**
+ * loopx_bind_opts_put() - undo loopx_bind_opts_get()
+ * @opts: the options; the binding has kept its own copy of the tag
+ */
+void loopx_bind_opts_put(struct loopx_bind_opts *opts)
+{
+	kfree(opts->tag);
+	opts->tag = NULL;
+}
+
+/**
  * loopx_configure() - LOOP_SET_FD and LOOP_CONFIGURE
  * @lo: the device
  * @mode: how the caller opened the device; read-only forces a read-only
  *	binding
  * @config: what to bind; LOOP_SET_FD passes one with only the fd set
- * @xflags: LOOPX_CONFIG_* flags of LOOPX_IOC_CONFIGURE or
- *	LOOPX_CTL_CONFIGURE, else 0
- * @crypt: the struct loopx_crypt of either, or NULL
+ * @opts: what LOOPX_IOC_CONFIGURE or LOOPX_CTL_CONFIGURE add, or NULL
  *
  * Return: 0, -EBADF for a bad fd or a file that would stack the device on
  * itself, -EINVAL for a file that is neither regular nor a block device, an
  * invalid configuration, or (native mode) LO_FLAGS_DIRECT_IO for a file
  * that cannot do direct I/O, -EBUSY if the device is already bound, -EPERM
- * for a transform without CAP_SYS_ADMIN, a keyring error for @crypt, -EINTR
- * if a fatal signal ended the wait for the locks.
+ * for a transform without CAP_SYS_ADMIN, a keyring error for the
+ * encryption, -ENOMEM, -EINTR if a fatal signal ended the wait for the
+ * locks.
  */
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
-		    const struct loop_config *config, u32 xflags,
-		    const struct loopx_crypt *crypt)
+		    const struct loop_config *config,
+		    const struct loopx_bind_opts *opts)
 {
+	static const struct loopx_bind_opts none = { };
 	struct gendisk *disk = lo->disk;
 	struct loopx_xfer_state xfer;
 	struct loopx_file_key key;
 	struct file *file;
+	char *tag = NULL;
 	int ret;
 
+	if (!opts)
+		opts = &none;
 	ret = loopx_check_config(config, PAGE_SIZE);
 	if (ret)
 		return ret;
-	ret = loopx_xfer_get(lo, &xfer, &config->info, crypt);
+	/* the binding's own copy: nothing may fail once it is bound */
+	if (opts->tag) {
+		tag = kstrdup(opts->tag, GFP_KERNEL);
+		if (!tag)
+			return -ENOMEM;
+	}
+	ret = loopx_xfer_get(lo, &xfer, &config->info, opts->crypt);
 	if (ret)
-		return ret;
+		goto out_free_tag;
 	file = fget(config->fd);
 	if (!file) {
-		loopx_xfer_put(&xfer);
-		return -EBADF;
+		ret = -EBADF;
+		goto out_put_xfer;
 	}
 	loopx_file_key(file, &key);
 
@@ -282,7 +334,8 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	 * The disk's own uevents wait until the end (the partition scan sends
 	 * one too), so udev sees one change, after every partition's add.
 	 */
-	ret = loopx_apply_config(lo, file, mode, config, xflags, &xfer);
+	ret = loopx_apply_config(lo, file, mode, config, opts->flags,
+				 &xfer);
 	if (ret)
 		goto out_unlock;
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
@@ -291,6 +344,8 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	set_capacity(disk, loopx_file_sectors(lo, file));
 	WRITE_ONCE(lo->state, LOOPX_BOUND);
 	loopx_index_add(lo, &key);
+	if (tag)
+		loopx_tag_set(lo, tag);
 	/* the binding pins the module until it is undone */
 	__module_get(THIS_MODULE);
 	if (lo->flags & LO_FLAGS_PARTSCAN)
@@ -313,7 +368,10 @@ out_unlock_bind:
 	mutex_unlock(&loopx_bind_mutex);
 out_put:
 	fput(file);
+out_put_xfer:
 	loopx_xfer_put(&xfer);
+out_free_tag:
+	kfree(tag);
 	return ret;
 }
 
@@ -365,6 +423,7 @@ struct file *loopx_unbind(struct loopx_device *lo)
 	if (lo->written)
 		vfs_fsync(file, 0);
 	loopx_index_del(lo);
+	loopx_tag_clear(lo);
 	spin_lock(&lo->file_lock);
 	lo->file = NULL;
 	spin_unlock(&lo->file_lock);

@@ -24,7 +24,7 @@ static int loopx_ctl_configure(struct file *file,
 	/* the control node's open mode stands for the device's */
 	blk_mode_t mode = BLK_OPEN_READ |
 			  ((file->f_mode & FMODE_WRITE) ? BLK_OPEN_WRITE : 0);
-	const struct loopx_crypt *cryptp;
+	struct loopx_bind_opts opts;
 	struct loopx_ctl_config req;
 	struct loopx_crypt crypt;
 	struct loopx_device *lo;
@@ -33,13 +33,13 @@ static int loopx_ctl_configure(struct file *file,
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
 	ret = -EINVAL;
-	if (req.index < -1 || (req.flags & ~LOOPX_CONFIG_ALL))
+	if (req.index < -1 || req.__reserved0 ||
+	    memchr_inv(req.__reserved, 0, sizeof(req.__reserved)))
 		goto out_wipe;
-	cryptp = loopx_crypt_from_user(req.crypt, &crypt);
-	if (IS_ERR(cryptp)) {
-		ret = PTR_ERR(cryptp);
+	ret = loopx_bind_opts_get(&opts, req.flags, req.crypt, req.tag,
+				  req.tag_len, &crypt);
+	if (ret)
 		goto out_wipe;
-	}
 
 	for (tries = 0; tries < 16; tries++) {
 		lo = loopx_dev_hold(req.index);
@@ -47,7 +47,7 @@ static int loopx_ctl_configure(struct file *file,
 			ret = PTR_ERR(lo);
 			break;
 		}
-		ret = loopx_configure(lo, mode, &req.config, req.flags, cryptp);
+		ret = loopx_configure(lo, mode, &req.config, &opts);
 		if (!ret)
 			ret = lo->index;
 		loopx_dev_unhold(lo);
@@ -60,6 +60,7 @@ static int loopx_ctl_configure(struct file *file,
 	 */
 	if (ret >= 0 && put_user(ret, &argp->index))
 		pr_debug("LOOPX_CTL_CONFIGURE: cannot write the index back\n");
+	loopx_bind_opts_put(&opts);
 out_wipe:
 	loopx_wipe_key(&req.config.info);
 	return ret;

@@ -169,6 +169,18 @@ struct loopx_file_key {
 };
 
 /**
+ * struct loopx_bind_opts - what loopx's configure ioctls add to a binding
+ * @flags: LOOPX_CONFIG_*
+ * @crypt: the encryption that struct loop_info64 cannot express, or NULL
+ * @tag: the binding's tag, or NULL; the binding keeps a copy
+ */
+struct loopx_bind_opts {
+	u32 flags;
+	const struct loopx_crypt *crypt;
+	const char *tag;
+};
+
+/**
  * struct loopx_device - one /dev/loopxN
  * @index: N of /dev/loopxN, the key in loopx_idr
  * @compat: loaded with compat=1: loop's defaults, and no transforms
@@ -215,6 +227,9 @@ struct loopx_file_key {
  * @file_key: the numbers of @file, by which lookup.c's index finds the
  *	device; under @lock
  * @file_node: the device's entry in that index, while @file_key is valid
+ * @tag: the binding's tag, or NULL; set and cleared under @lock and
+ *	lookup.c's index lock, read under either
+ * @tag_node: the device's entry in the index of tags, while @tag is set
  * @refused: LOOPX_REFUSED_* bits, what @file refused at run time (see
  *	fallback.c)
  * @refused_err: the errno of the latest refusal of each kind
@@ -280,6 +295,8 @@ struct loopx_device {
 	bool sysfs_added;
 	struct loopx_file_key file_key;
 	struct hlist_node file_node;
+	char *tag;
+	struct hlist_node tag_node;
 
 	/* what the data path learned */
 	unsigned long refused;
@@ -317,8 +334,11 @@ void loopx_ctl_unregister(void);
 int loopx_lock(struct loopx_device *lo);
 void loopx_unlock(struct loopx_device *lo);
 int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
-		    const struct loop_config *config, u32 xflags,
-		    const struct loopx_crypt *crypt);
+		    const struct loop_config *config,
+		    const struct loopx_bind_opts *opts);
+int loopx_bind_opts_get(struct loopx_bind_opts *opts, u32 flags, u64 crypt,
+			u64 tag, u32 tag_len, struct loopx_crypt *crypt_buf);
+void loopx_bind_opts_put(struct loopx_bind_opts *opts);
 int loopx_clear(struct loopx_device *lo);
 struct file *loopx_unbind(struct loopx_device *lo);
 int loopx_detach(struct loopx_device *lo, struct loopx_detach *req);
@@ -385,6 +405,10 @@ void loopx_file_key(struct file *file, struct loopx_file_key *key);
 void loopx_index_add(struct loopx_device *lo, const struct loopx_file_key *key);
 void loopx_index_del(struct loopx_device *lo);
 int loopx_lookup(struct loopx_lookup __user *argp);
+char *loopx_tag_from_user(u64 uptr, u32 len);
+void loopx_tag_set(struct loopx_device *lo, char *tag);
+void loopx_tag_clear(struct loopx_device *lo);
+ssize_t loopx_tag_show(struct loopx_device *lo, char *buf);
 
 /* keyring.c */
 int loopx_crypt_params(const struct loopx_crypt *crypt,

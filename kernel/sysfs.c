@@ -180,8 +180,18 @@ static ssize_t nr_hw_queues_store(struct device *dev,
 
 static DEVICE_ATTR_RW(nr_hw_queues);
 
+/* The binding's tag (LOOPX_CTL_CONFIGURE); an empty line without one. */
+static ssize_t tag_show(struct device *dev, struct device_attribute *attr,
+			char *buf)
+{
+	return loopx_tag_show(loopx_from_dev(dev), buf);
+}
+
+static DEVICE_ATTR_RO(tag);
+
 static struct attribute *loopx_disk_attrs[] = {
 	&dev_attr_nr_hw_queues.attr,
+	&dev_attr_tag.attr,
 	NULL,
 };
 

@@ -62,7 +62,7 @@ else
 	note "no strace: not checked that loopx -j asks the index"
 fi
 
-expect_errno EINVAL lxctl ctl-lookup "$f" --flags 1
+expect_errno EINVAL lxctl ctl-lookup "$f" --flags 2
 expect_errno EINVAL lxctl ctl-lookup "$f" --reserved-nonzero
 expect_errno EINVAL lxctl ctl-lookup "$f" --max 4097
 

@@ -68,6 +68,10 @@ struct opts {
 	int have_max;
 	__u32 max;		/* ctl-lookup: room for indices */
 	int no_indices;		/* ctl-lookup: count only */
+	const char *tag;	/* the tag of a binding, or to look up */
+	int have_tag_len;
+	__u32 tag_len;		/* --tag-len: a length other than strlen */
+	int ext_reserved;	/* --ext-reserved: a reserved word after tag */
 	const char *name;
 	const char *crypt_name;
 };
@@ -115,9 +119,12 @@ static void help(void)
 	      "  ctl-configure N FILE [--buffered] [--xflags X] [--dev-ro] (N -1: any)\n"
 	      "      [--crypt CIPHER --crypt-key :SIZE:logon:DESC [--crypt-flags N]\n"
 	      "       [--iv-offset N] [--crypt-reserved]]   (struct loopx_crypt)\n"
+	      "      [--tag S [--tag-len N]] [--ext-reserved]   (ctl-configure,\n"
+	      "       xconfigure: the binding's tag; --tag-len 0 passes none)\n"
 	      "  ctl-lookup FILE [--max N] [--flags N] [--no-indices]\n"
 	      "      [--reserved-nonzero]   (LOOPX_CTL_LOOKUP by stat(FILE);\n"
 	      "       prints \"count N: INDEX...\")\n"
+	      "  ctl-lookup --tag S [--tag-len N] [...]   (LOOPX_LOOKUP_TAG)\n"
 	      "  hold DEV SECONDS [--dev-ro]\n"
 	      "  raw DEV CMD ARG   (CMD: a LOOP_* name or a number)\n"
 	      "  add-logon-key DESC HEX   (a logon key in the user keyring)\n",
@@ -190,7 +197,7 @@ static const char *const value_opts[] = {
 	"--fd", "--dir", "--offset", "--sizelimit", "--flags", "--block-size",
 	"--encrypt-type", "--key-size", "--name", "--crypt-name", "--xflags",
 	"--key", "--crypt", "--crypt-key", "--crypt-flags", "--iv-offset",
-	"--max",
+	"--max", "--tag", "--tag-len",
 };
 
 static int takes_value(const char *opt)
@@ -239,6 +246,11 @@ static void set_value_opt(struct opts *o, const char *opt, const char *val)
 	} else if (!strcmp(opt, "--max")) {
 		o->have_max = 1;
 		o->max = parse_u32(val);
+	} else if (!strcmp(opt, "--tag")) {
+		o->tag = val;
+	} else if (!strcmp(opt, "--tag-len")) {
+		o->have_tag_len = 1;
+		o->tag_len = parse_u32(val);
 	} else if (!strcmp(opt, "--key")) {
 		if (!o->key_size)
 			o->key_size = parse_key(val, o->key);
@@ -269,6 +281,8 @@ static void set_bool_opt(struct opts *o, const char *opt)
 		o->reserved_nonzero = 1;
 	else if (!strcmp(opt, "--no-indices"))
 		o->no_indices = 1;
+	else if (!strcmp(opt, "--ext-reserved"))
+		o->ext_reserved = 1;
 	else
 		help();
 }
@@ -723,6 +737,19 @@ static __u64 fill_crypt(const struct opts *o, struct loopx_crypt *crypt)
 	return (__u64)(uintptr_t)crypt;
 }
 
+/*
+ * The tag the --tag options ask for, as a pointer word, and its length:
+ * --tag-len may claim more than strlen (taking the NUL in) or none at all.
+ */
+static __u64 fill_tag(const struct opts *o, __u32 *len)
+{
+	*len = 0;
+	if (!o->tag)
+		return 0;
+	*len = o->have_tag_len ? o->tag_len : (__u32)strlen(o->tag);
+	return (__u64)(uintptr_t)o->tag;
+}
+
 /* LOOPX_IOC_CONFIGURE: LOOP_CONFIGURE on the device, with the extensions. */
 static int cmd_xconfigure(struct opts *o)
 {
@@ -738,8 +765,11 @@ static int cmd_xconfigure(struct opts *o)
 	req.flags = o->xflags | (o->buffered ? LOOPX_CONFIG_BUFFERED : 0);
 	if (o->reserved_nonzero)
 		req.__reserved0 = 1;
+	if (o->ext_reserved)
+		req.__reserved[3] = 1;
 	fill_config(o, fd, &req.config);
 	req.crypt = fill_crypt(o, &crypt);
+	req.tag = fill_tag(o, &req.tag_len);
 	if (ioctl(dev, LOOPX_IOC_CONFIGURE, &req) < 0)
 		return fail(errno);
 	printf("ok\n");
@@ -767,7 +797,10 @@ static int cmd_ctl_configure(struct opts *o)
 	fill_config(o, fd, &req.config);
 	if (o->reserved_nonzero)
 		req.config.__reserved[7] = 1;
+	if (o->ext_reserved)
+		req.__reserved[3] = 1;
 	req.crypt = fill_crypt(o, &crypt);
+	req.tag = fill_tag(o, &req.tag_len);
 
 	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
 	if (ret < 0)
@@ -788,21 +821,27 @@ static int cmd_ctl_lookup(struct opts *o)
 	__u32 i;
 	int ctl;
 
-	need_pos(o, 1);
-	if (stat(o->pos[0], &st))
-		return fail_open(errno);
+	memset(&req, 0, sizeof(req));
+	if (o->tag) {
+		need_pos(o, 0);
+		req.flags = LOOPX_LOOKUP_TAG;
+		req.tag = fill_tag(o, &req.tag_len);
+	} else {
+		need_pos(o, 1);
+		if (stat(o->pos[0], &st))
+			return fail_open(errno);
+		req.dev = st.st_dev;
+		req.ino = st.st_ino;
+	}
 	ctl = open(control_path(), O_RDONLY | O_CLOEXEC);
 	if (ctl < 0)
 		return fail_open(errno);
-	memset(&req, 0, sizeof(req));
-	req.dev = st.st_dev;
-	req.ino = st.st_ino;
 	req.max = o->have_max ? o->max : LOOPX_LOOKUP_MAX;
-	req.flags = o->flags;
+	req.flags |= o->flags;
 	if (!o->no_indices)
 		req.indices = (uintptr_t)indices;
 	if (o->reserved_nonzero)
-		req.__reserved[4] = 1;
+		req.__reserved[1] = 1;
 	if (ioctl(ctl, LOOPX_CTL_LOOKUP, &req) < 0)
 		return fail(errno);
 	printf("count %u:", req.count);
@@ -967,8 +1006,10 @@ int main(int argc, char **argv)
 		if (strcmp(argv[1], cmds[i].name))
 			continue;
 		parse_args(&o, argc - 2, argv + 2);
+		/* every command names a device or a file, but these */
 		if (strcmp(argv[1], "ctl-add") && strcmp(argv[1], "ctl-remove") &&
-		    strcmp(argv[1], "ctl-get-free") && o.npos < 1)
+		    strcmp(argv[1], "ctl-get-free") &&
+		    (strcmp(argv[1], "ctl-lookup") || !o.tag) && o.npos < 1)
 			help();
 		return cmds[i].fn(&o);
 	}

@@ -302,6 +302,40 @@ static void disarm(timer_t t)
 }
 
 /*
+ * A tag for a binding or a lookup: mostly none or one of a few short ones
+ * that bindings share, else a length at its edges over random bytes (a
+ * NUL, a newline), or a wild pointer.
+ */
+static void fuzz_tag(__u64 *rs, __u64 *tag, __u32 *len)
+{
+	static char buf[LOOPX_TAG_MAX + 8];
+	unsigned int i;
+
+	*tag = (__u64)(uintptr_t)buf;
+	switch (rnd_below(rs, 8)) {
+	case 0:
+	case 1:
+		*len = 5;
+		snprintf(buf, sizeof(buf), "tag-%c", 'a' + (int)rnd_below(rs, 3));
+		break;
+	case 2:
+		*len = rnd_below(rs, 2) ? LOOPX_TAG_MAX :
+					  rnd_below(rs, sizeof(buf));
+		for (i = 0; i < sizeof(buf); i++)
+			buf[i] = rnd_below(rs, 8) ? 'x' : (char)rnd(rs);
+		break;
+	case 3:
+		*len = rnd_below(rs, LOOPX_TAG_MAX + 2);
+		*tag = fuzz_ptr(rs, buf, *len);
+		break;
+	default:
+		*tag = 0;
+		*len = 0;
+		break;
+	}
+}
+
+/*
  * A struct loopx_lookup: the numbers of a file of the pool or random ones,
  * room in @found or a wild pointer, a max at its edges, now and then a
  * flag or a reserved word set.
@@ -321,10 +355,19 @@ static void fuzz_lookup(__u64 *rs, struct loopx_lookup *lk, __s32 *found,
 	lk->indices = rnd_below(rs, 4) ? (__u64)(uintptr_t)found :
 					 fuzz_ptr(rs, found, room * sizeof(*found));
 	lk->max = rnd_below(rs, 4) ? rnd_below(rs, room + 1) : edge_u64(rs);
+	if (!rnd_below(rs, 4)) {
+		lk->flags = LOOPX_LOOKUP_TAG;
+		fuzz_tag(rs, &lk->tag, &lk->tag_len);
+		if (rnd_below(rs, 4)) {
+			lk->dev = 0;
+			lk->ino = 0;
+		}
+	}
 	if (!rnd_below(rs, 16))
 		lk->flags = rnd(rs);
 	if (!rnd_below(rs, 16))
-		lk->__reserved[rnd_below(rs, 5)] = rnd(rs);
+		lk->__reserved[rnd_below(rs, ARRAY_SIZE(lk->__reserved))] =
+			rnd(rs);
 }
 
 /* Interrupt a waiting detach: every 20 ms until disarmed (no lost wakeup). */
@@ -436,7 +479,10 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		u.xc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
 		if (rnd_below(rs, 8) == 0)
 			u.xc.__reserved0 = rnd(rs);
+		if (rnd_below(rs, 16) == 0)
+			u.xc.__reserved[rnd_below(rs, 4)] = rnd(rs);
 		u.xc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.xc.config.info);
+		fuzz_tag(rs, &u.xc.tag, &u.xc.tag_len);
 		arg = fuzz_ptr(rs, &u, sizeof(u.xc));
 		break;
 	case C_CTL_ADD:
@@ -468,6 +514,9 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 						(int)edge_u64(rs);
 		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
 		u.cc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.cc.config.info);
+		if (rnd_below(rs, 16) == 0)
+			u.cc.__reserved0 = rnd(rs);
+		fuzz_tag(rs, &u.cc.tag, &u.cc.tag_len);
 		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
 		break;
 	case C_CTL_LOOKUP:

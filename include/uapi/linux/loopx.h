@@ -92,6 +92,12 @@ struct loopx_crypt {
 	__u64 __reserved[4];
 };
 
+/*
+ * A tag names a binding for the program that made it: at most this many
+ * bytes, none of them a NUL or a newline.
+ */
+#define LOOPX_TAG_MAX		256
+
 /**
  * struct loopx_ctl_config - argument of LOOPX_CTL_CONFIGURE
  * @index: the device to bind, or -1 for any unbound one (in); the device
@@ -99,6 +105,10 @@ struct loopx_crypt {
  * @flags: LOOPX_CONFIG_* (in)
  * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
  * @config: what to bind, exactly as for LOOP_CONFIGURE
+ * @tag: a pointer to the binding's tag, or 0 for none (in)
+ * @tag_len: the tag's length in bytes, without a NUL; 0 with no tag (in)
+ * @__reserved0: must be zero
+ * @__reserved: must be zero
  *
  * LOOPX_CTL_CONFIGURE is issued on the control node, not on the device. It
  * binds a file without anyone opening the device node, which matters twice:
@@ -113,14 +123,24 @@ struct loopx_crypt {
  * The device is bound read-only if LO_FLAGS_READ_ONLY is asked for, if the
  * file is not open for writing, or if the control node is not. Autoclear
  * takes effect at the last close of the device by whoever opens it later.
+ *
+ * The tag is set with the binding and goes with it; sysfs shows it in
+ * loopx/tag, and LOOPX_CTL_LOOKUP with LOOPX_LOOKUP_TAG finds the devices
+ * that carry it, so a program finds its own devices without parsing paths.
+ *
  * Returns the index; EINVAL, EBADF and EBUSY (only for an explicit index)
- * as LOOP_CONFIGURE would.
+ * as LOOP_CONFIGURE would; EINVAL for a tag over LOOPX_TAG_MAX bytes or
+ * with a NUL or a newline in it, or reserved words that are not zero.
  */
 struct loopx_ctl_config {
 	__s32 index;
 	__u32 flags;
 	__u64 crypt;
 	struct loop_config config;
+	__u64 tag;
+	__u32 tag_len;
+	__u32 __reserved0;
+	__u64 __reserved[4];
 };
 
 #define LOOPX_CTL_CONFIGURE	_IOWR('L', 0x41, struct loopx_ctl_config)
@@ -131,20 +151,34 @@ struct loopx_ctl_config {
  * @__reserved0: must be zero
  * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
  * @config: what to bind, exactly as for LOOP_CONFIGURE
+ * @tag: a pointer to the binding's tag, or 0 for none (in)
+ * @tag_len: the tag's length in bytes, without a NUL; 0 with no tag (in)
+ * @__reserved1: must be zero
+ * @__reserved: must be zero
  *
  * LOOP_CONFIGURE with loopx's extensions, issued on the device like
- * LOOP_CONFIGURE itself: the file, the configuration, the flags and the
- * encryption are set in one step, so no request ever reaches the file
- * unencrypted. Errors as for LOOP_CONFIGURE and struct loopx_crypt.
+ * LOOP_CONFIGURE itself: the file, the configuration, the flags, the
+ * encryption and the tag are set in one step, so no request ever reaches
+ * the file unencrypted. Errors as for LOOP_CONFIGURE, struct loopx_crypt
+ * and the tag of struct loopx_ctl_config.
  */
 struct loopx_config {
 	__u32 flags;
 	__u32 __reserved0;
 	__u64 crypt;
 	struct loop_config config;
+	__u64 tag;
+	__u32 tag_len;
+	__u32 __reserved1;
+	__u64 __reserved[4];
 };
 
 #define LOOPX_IOC_CONFIGURE	_IOW('L', 0x42, struct loopx_config)
+
+/* Find the devices whose binding carries @tag, not those of a file. */
+#define LOOPX_LOOKUP_TAG	(1U << 0)
+/* All LOOPX_LOOKUP_* flags; anything else is refused with EINVAL. */
+#define LOOPX_LOOKUP_ALL	(LOOPX_LOOKUP_TAG)
 
 /* At most this many indices are written by one LOOPX_CTL_LOOKUP. */
 #define LOOPX_LOOKUP_MAX	4096
@@ -152,23 +186,30 @@ struct loopx_config {
 /**
  * struct loopx_lookup - argument of LOOPX_CTL_LOOKUP
  * @dev: the backing file's st_dev as stat(2) reports it, which is also
- *	what LOOP_GET_STATUS64 reports as lo_device (in)
- * @ino: its st_ino, LOOP_GET_STATUS64's lo_inode (in)
+ *	what LOOP_GET_STATUS64 reports as lo_device (in); 0 with
+ *	LOOPX_LOOKUP_TAG
+ * @ino: its st_ino, LOOP_GET_STATUS64's lo_inode (in); 0 with
+ *	LOOPX_LOOKUP_TAG
  * @indices: a pointer to an array of __s32, or 0 to count only (in); the
  *	indices of the devices bound to the file, lowest first (out)
  * @max: room in @indices, at most LOOPX_LOOKUP_MAX (in)
  * @count: how many devices are bound to the file, which may be more than
  *	@max (out)
- * @flags: must be zero (in)
+ * @flags: LOOPX_LOOKUP_* (in)
+ * @tag_len: with LOOPX_LOOKUP_TAG, the length of @tag in bytes (in)
+ * @tag: with LOOPX_LOOKUP_TAG, a pointer to the tag to find, as struct
+ *	loopx_ctl_config takes it (in); else both are zero
  * @__reserved: must be zero
  *
  * Which devices hold this file, answered from an index the devices keep
  * as they bind, without a scan of every device: a file is the same file
  * through a symlink, a bind mount or another mount namespace, because it is
  * named by its device and inode numbers as stat(2) gave them when it was
- * bound. Issued on the control node. Returns 0, with @count 0 when no
- * device holds the file; EINVAL for flags, reserved words or @max out of
- * range; EFAULT for a bad pointer.
+ * bound. With LOOPX_LOOKUP_TAG it answers which devices carry a tag
+ * instead. Issued on the control node. Returns 0, with @count 0 when no
+ * device holds the file (or carries the tag); EINVAL for flags, reserved
+ * words or @max out of range, or a tag that no binding could carry;
+ * EFAULT for a bad pointer.
  */
 struct loopx_lookup {
 	__u64 dev;
@@ -177,7 +218,9 @@ struct loopx_lookup {
 	__u32 max;
 	__u32 count;
 	__u32 flags;
-	__u32 __reserved[5];
+	__u32 tag_len;
+	__u64 tag;
+	__u32 __reserved[2];
 };
 
 #define LOOPX_CTL_LOOKUP	_IOWR('L', 0x43, struct loopx_lookup)

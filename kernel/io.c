@@ -372,8 +372,10 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	struct loopx_device *lo = rq->q->queuedata;
 	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
+	struct loopx_charge charge;
 	long ret;
 
+	loopx_charge_enter(rq, &charge);
 	switch (req_op(rq)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -382,6 +384,7 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 			break;
 		}
 		loopx_rw(lo, cmd, pos, false);
+		loopx_charge_leave(&charge);
 		return;
 	case REQ_OP_FLUSH:
 		ret = vfs_fsync(lo->file, 0);
@@ -397,6 +400,7 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 		ret = -EIO;
 		break;
 	}
+	loopx_charge_leave(&charge);
 	loopx_end_cmd(cmd, ret);
 }
 
@@ -473,6 +477,7 @@ static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
 	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
 	struct blk_plug *plug = current->plug;
 	void *journal = current->journal_info;
+	struct loopx_charge charge;
 	unsigned int noio;
 	bool started;
 
@@ -484,7 +489,10 @@ static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
 	current->plug = NULL;
 	current->journal_info = NULL;
 	noio = memalloc_noio_save();
+	/* ->queue_rq may run in kblockd or a flusher, for another cgroup */
+	loopx_charge_enter(rq, &charge);
 	started = loopx_rw(lo, cmd, pos, true);
+	loopx_charge_leave(&charge);
 	memalloc_noio_restore(noio);
 	current->journal_info = journal;
 	current->plug = plug;

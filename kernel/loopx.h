@@ -423,6 +423,22 @@ void loopx_cipher_unregister(void);
 /* xfer_io.c */
 long loopx_xfer_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos);
 
+/**
+ * struct loopx_charge - a worker's charging to a request's cgroups
+ * @blkcg: the blkcg the request's bios were charged to, or NULL
+ * @memcg: a reference to its memcg, or NULL
+ * @old_memcg: the active memcg before, restored on leaving
+ */
+struct loopx_charge {
+	struct cgroup_subsys_state *blkcg;
+	struct cgroup_subsys_state *memcg;
+	struct mem_cgroup *old_memcg;
+};
+
+/* charge.c */
+void loopx_charge_enter(struct request *rq, struct loopx_charge *c);
+void loopx_charge_leave(struct loopx_charge *c);
+
 /* bdops.c; loopx_open() and loopx_release() are declared in compat.h */
 extern const struct block_device_operations loopx_fops;
 

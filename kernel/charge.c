@@ -31,8 +31,11 @@ void loopx_charge_enter(struct request *rq, struct loopx_charge *c)
 	if (!rq->bio)
 		return;
 	c->blkcg = bio_blkcg_css(rq->bio);
-	if (!c->blkcg)
+	/* the root's, which a worker has already: nothing to take on */
+	if (!c->blkcg || c->blkcg == blkcg_root_css) {
+		c->blkcg = NULL;
 		return;
+	}
 	/* a kworker's bios go to this blkcg; a task's are its own already */
 	kthread_associate_blkcg(c->blkcg);
 #ifdef CONFIG_MEMCG

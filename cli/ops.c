@@ -48,8 +48,8 @@ int ops_ctl_configure(int ctlfd, int index, unsigned int flags,
 	req.crypt = (__u64)(uintptr_t)crypt;
 	req.config = *cfg;
 	if (tag) {
-		req.tag = (__u64)(uintptr_t)tag;
-		req.tag_len = (__u32)strlen(tag);
+		req.ext.tag = (__u64)(uintptr_t)tag;
+		req.ext.tag_len = (__u32)strlen(tag);
 	}
 	return ret_errno(ioctl(ctlfd, LOOPX_CTL_CONFIGURE, &req));
 }

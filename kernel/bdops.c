@@ -57,17 +57,12 @@ static int loopx_ioctl_xconfigure(struct loopx_device *lo, blk_mode_t mode,
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	ret = -EINVAL;
-	if (req.__reserved0 || req.__reserved1 ||
-	    memchr_inv(req.__reserved, 0, sizeof(req.__reserved)))
-		goto out_wipe;
-	ret = loopx_bind_opts_get(&opts, req.flags, req.crypt, req.tag,
-				  req.tag_len, &crypt);
-	if (ret)
-		goto out_wipe;
-	ret = loopx_configure(lo, mode, &req.config, &opts);
-	loopx_bind_opts_put(&opts);
-out_wipe:
+	ret = req.__reserved0 ? -EINVAL :
+	      loopx_bind_opts_get(&opts, req.flags, req.crypt, &req.ext, &crypt);
+	if (!ret) {
+		ret = loopx_configure(lo, mode, &req.config, &opts);
+		loopx_bind_opts_put(&opts);
+	}
 	loopx_wipe_key(&req.config.info);
 	return ret;
 }

@@ -229,26 +229,27 @@ void loopx_unlock(struct loopx_device *lo)
  * @opts: filled in; loopx_bind_opts_put() once the binding is done
  * @flags: LOOPX_CONFIG_* as the caller passed them
  * @crypt: the caller's pointer to a struct loopx_crypt, or 0
- * @tag: the caller's pointer to a tag, or 0
- * @tag_len: the tag's length in bytes
+ * @ext: the struct loopx_config_ext of the request, already copied in
  * @crypt_buf: where the struct loopx_crypt is copied to
  *
- * Return: 0, -EINVAL for unknown flags, or an error of
- * loopx_crypt_from_user() or loopx_tag_from_user().
+ * Return: 0, -EINVAL for unknown flags or reserved words that are not
+ * zero, or an error of loopx_crypt_from_user() or loopx_tag_from_user().
  */
 int loopx_bind_opts_get(struct loopx_bind_opts *opts, u32 flags, u64 crypt,
-			u64 tag, u32 tag_len, struct loopx_crypt *crypt_buf)
+			const struct loopx_config_ext *ext,
+			struct loopx_crypt *crypt_buf)
 {
 	const struct loopx_crypt *c;
 	char *t;
 
 	memset(opts, 0, sizeof(*opts));
-	if (flags & ~LOOPX_CONFIG_ALL)
+	if ((flags & ~LOOPX_CONFIG_ALL) || ext->__reserved0 ||
+	    memchr_inv(ext->__reserved, 0, sizeof(ext->__reserved)))
 		return -EINVAL;
 	c = loopx_crypt_from_user(crypt, crypt_buf);
 	if (IS_ERR(c))
 		return PTR_ERR(c);
-	t = loopx_tag_from_user(tag, tag_len);
+	t = loopx_tag_from_user(ext->tag, ext->tag_len);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	opts->flags = flags;

@@ -32,12 +32,8 @@ static int loopx_ctl_configure(struct file *file,
 
 	if (copy_from_user(&req, argp, sizeof(req)))
 		return -EFAULT;
-	ret = -EINVAL;
-	if (req.index < -1 || req.__reserved0 ||
-	    memchr_inv(req.__reserved, 0, sizeof(req.__reserved)))
-		goto out_wipe;
-	ret = loopx_bind_opts_get(&opts, req.flags, req.crypt, req.tag,
-				  req.tag_len, &crypt);
+	ret = req.index < -1 ? -EINVAL :
+	      loopx_bind_opts_get(&opts, req.flags, req.crypt, &req.ext, &crypt);
 	if (ret)
 		goto out_wipe;
 

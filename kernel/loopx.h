@@ -337,7 +337,8 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 		    const struct loop_config *config,
 		    const struct loopx_bind_opts *opts);
 int loopx_bind_opts_get(struct loopx_bind_opts *opts, u32 flags, u64 crypt,
-			u64 tag, u32 tag_len, struct loopx_crypt *crypt_buf);
+			const struct loopx_config_ext *ext,
+			struct loopx_crypt *crypt_buf);
 void loopx_bind_opts_put(struct loopx_bind_opts *opts);
 int loopx_clear(struct loopx_device *lo);
 struct file *loopx_unbind(struct loopx_device *lo);

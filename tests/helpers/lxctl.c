@@ -766,10 +766,10 @@ static int cmd_xconfigure(struct opts *o)
 	if (o->reserved_nonzero)
 		req.__reserved0 = 1;
 	if (o->ext_reserved)
-		req.__reserved[3] = 1;
+		req.ext.__reserved[3] = 1;
 	fill_config(o, fd, &req.config);
 	req.crypt = fill_crypt(o, &crypt);
-	req.tag = fill_tag(o, &req.tag_len);
+	req.ext.tag = fill_tag(o, &req.ext.tag_len);
 	if (ioctl(dev, LOOPX_IOC_CONFIGURE, &req) < 0)
 		return fail(errno);
 	printf("ok\n");
@@ -798,9 +798,9 @@ static int cmd_ctl_configure(struct opts *o)
 	if (o->reserved_nonzero)
 		req.config.__reserved[7] = 1;
 	if (o->ext_reserved)
-		req.__reserved[3] = 1;
+		req.ext.__reserved[3] = 1;
 	req.crypt = fill_crypt(o, &crypt);
-	req.tag = fill_tag(o, &req.tag_len);
+	req.ext.tag = fill_tag(o, &req.ext.tag_len);
 
 	ret = ioctl(ctl, LOOPX_CTL_CONFIGURE, &req);
 	if (ret < 0)

@@ -480,9 +480,9 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		if (rnd_below(rs, 8) == 0)
 			u.xc.__reserved0 = rnd(rs);
 		if (rnd_below(rs, 16) == 0)
-			u.xc.__reserved[rnd_below(rs, 4)] = rnd(rs);
+			u.xc.ext.__reserved[rnd_below(rs, 4)] = rnd(rs);
 		u.xc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.xc.config.info);
-		fuzz_tag(rs, &u.xc.tag, &u.xc.tag_len);
+		fuzz_tag(rs, &u.xc.ext.tag, &u.xc.ext.tag_len);
 		arg = fuzz_ptr(rs, &u, sizeof(u.xc));
 		break;
 	case C_CTL_ADD:
@@ -515,8 +515,8 @@ static long do_call(__u64 *rs, int fd, int cmd, int devidx, timer_t t)
 		u.cc.flags = rnd_below(rs, 4) ? rnd_below(rs, 2) : rnd(rs);
 		u.cc.crypt = fuzz_crypt_ptr(rs, &crypt, &u.cc.config.info);
 		if (rnd_below(rs, 16) == 0)
-			u.cc.__reserved0 = rnd(rs);
-		fuzz_tag(rs, &u.cc.tag, &u.cc.tag_len);
+			u.cc.ext.__reserved0 = rnd(rs);
+		fuzz_tag(rs, &u.cc.ext.tag, &u.cc.ext.tag_len);
 		arg = fuzz_ptr(rs, &u, sizeof(u.cc));
 		break;
 	case C_CTL_LOOKUP:

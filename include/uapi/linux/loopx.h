@@ -99,16 +99,34 @@ struct loopx_crypt {
 #define LOOPX_TAG_MAX		256
 
 /**
+ * struct loopx_config_ext - what follows struct loop_config in loopx's
+ *	configure ioctls
+ * @tag: a pointer to the binding's tag, or 0 for none (in)
+ * @tag_len: the tag's length in bytes, without a NUL; 0 with no tag (in)
+ * @__reserved0: must be zero
+ * @__reserved: must be zero
+ *
+ * The tag is set with the binding and goes with it; sysfs shows it in
+ * loopx/tag, and LOOPX_CTL_LOOKUP with LOOPX_LOOKUP_TAG finds the devices
+ * that carry it, so a program finds its own devices without parsing paths.
+ * EINVAL for a tag over LOOPX_TAG_MAX bytes or with a NUL or a newline in
+ * it, and for reserved words that are not zero.
+ */
+struct loopx_config_ext {
+	__u64 tag;
+	__u32 tag_len;
+	__u32 __reserved0;
+	__u64 __reserved[4];
+};
+
+/**
  * struct loopx_ctl_config - argument of LOOPX_CTL_CONFIGURE
  * @index: the device to bind, or -1 for any unbound one (in); the device
  *	that was bound (out). A device that does not exist yet is created.
  * @flags: LOOPX_CONFIG_* (in)
  * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
  * @config: what to bind, exactly as for LOOP_CONFIGURE
- * @tag: a pointer to the binding's tag, or 0 for none (in)
- * @tag_len: the tag's length in bytes, without a NUL; 0 with no tag (in)
- * @__reserved0: must be zero
- * @__reserved: must be zero
+ * @ext: the tag, and room to grow
  *
  * LOOPX_CTL_CONFIGURE is issued on the control node, not on the device. It
  * binds a file without anyone opening the device node, which matters twice:
@@ -124,23 +142,16 @@ struct loopx_crypt {
  * file is not open for writing, or if the control node is not. Autoclear
  * takes effect at the last close of the device by whoever opens it later.
  *
- * The tag is set with the binding and goes with it; sysfs shows it in
- * loopx/tag, and LOOPX_CTL_LOOKUP with LOOPX_LOOKUP_TAG finds the devices
- * that carry it, so a program finds its own devices without parsing paths.
- *
  * Returns the index; EINVAL, EBADF and EBUSY (only for an explicit index)
- * as LOOP_CONFIGURE would; EINVAL for a tag over LOOPX_TAG_MAX bytes or
- * with a NUL or a newline in it, or reserved words that are not zero.
+ * as LOOP_CONFIGURE would; the errors of struct loopx_crypt and struct
+ * loopx_config_ext.
  */
 struct loopx_ctl_config {
 	__s32 index;
 	__u32 flags;
 	__u64 crypt;
 	struct loop_config config;
-	__u64 tag;
-	__u32 tag_len;
-	__u32 __reserved0;
-	__u64 __reserved[4];
+	struct loopx_config_ext ext;
 };
 
 #define LOOPX_CTL_CONFIGURE	_IOWR('L', 0x41, struct loopx_ctl_config)
@@ -151,26 +162,20 @@ struct loopx_ctl_config {
  * @__reserved0: must be zero
  * @crypt: a pointer to a struct loopx_crypt, or 0 (in)
  * @config: what to bind, exactly as for LOOP_CONFIGURE
- * @tag: a pointer to the binding's tag, or 0 for none (in)
- * @tag_len: the tag's length in bytes, without a NUL; 0 with no tag (in)
- * @__reserved1: must be zero
- * @__reserved: must be zero
+ * @ext: the tag, and room to grow
  *
  * LOOP_CONFIGURE with loopx's extensions, issued on the device like
  * LOOP_CONFIGURE itself: the file, the configuration, the flags, the
  * encryption and the tag are set in one step, so no request ever reaches
  * the file unencrypted. Errors as for LOOP_CONFIGURE, struct loopx_crypt
- * and the tag of struct loopx_ctl_config.
+ * and struct loopx_config_ext.
  */
 struct loopx_config {
 	__u32 flags;
 	__u32 __reserved0;
 	__u64 crypt;
 	struct loop_config config;
-	__u64 tag;
-	__u32 tag_len;
-	__u32 __reserved1;
-	__u64 __reserved[4];
+	struct loopx_config_ext ext;
 };
 
 #define LOOPX_IOC_CONFIGURE	_IOW('L', 0x42, struct loopx_config)
@@ -198,7 +203,7 @@ struct loopx_config {
  * @flags: LOOPX_LOOKUP_* (in)
  * @tag_len: with LOOPX_LOOKUP_TAG, the length of @tag in bytes (in)
  * @tag: with LOOPX_LOOKUP_TAG, a pointer to the tag to find, as struct
- *	loopx_ctl_config takes it (in); else both are zero
+ *	loopx_config_ext takes it (in); else both are zero
  * @__reserved: must be zero
  *
  * Which devices hold this file, answered from an index the devices keep

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench/bench.sh: "make bench".  Boots the test VM once, runs bench/run.sh
-# in it (fio on the raw file, stock loop and loopx, then attach+detach
-# rates), and turns the results into build/bench/{table.md,results.csv,
+# bench/bench.sh: "make bench".  Boots the test VM, runs bench/run.sh in it
+# (fio on the raw file, stock loop and loopx, then attach+detach rates and
+# the memory per device), boots it again with 8 CPUs for the memory rows
+# alone, and turns the results into build/bench/{table.md,results.csv,
 # results.json,chart.png} with bench/report.py.  See bench/README.md.
 #
 # BENCH_* variables in the environment reach the guest (see bench/run.sh).
@@ -49,6 +50,8 @@ main() {
 	mkdir -p build/bench
 	gcc -O2 -Wall -Wextra -Werror -o build/bench/attach-cycle \
 		bench/attach-cycle.c
+	gcc -O2 -Wall -Wextra -Werror -o build/bench/mem-devices \
+		bench/mem-devices.c
 	ensure_matplotlib
 
 	# The guest writes into the runner's share; the run is then moved
@@ -59,7 +62,8 @@ main() {
 	mkdir -p "$out" build/bench/runs
 	host_info >"$out/host.env"
 
-	for t in RUNTIME RAMP CYCLES CLI_CYCLES ROUNDS JOBS TARGETS; do
+	for t in RUNTIME RAMP CYCLES CLI_CYCLES ROUNDS JOBS TARGETS \
+		 MEM_DEVICES; do
 		t=BENCH_$t
 		[ -n "${!t:-}" ] && envs+=("$t=${!t}")
 	done
@@ -68,10 +72,18 @@ main() {
 		--log "build/bench/vm-$stamp.log" -- \
 		env "${envs[@]}" bench/run.sh "$out" || rc=$?
 	echo "bench: VM done in $(($(date +%s) - start))s, status $rc"
+	# the memory rows again with 8 CPUs: loopx's queues are per CPU
+	start=$(date +%s)
+	tests/vm/run-in-vm.sh --mem 4G --smp 8 --timeout 1800 \
+		--log "build/bench/vm-$stamp-smp8.log" -- \
+		env "${envs[@]}" BENCH_MEMORY_ONLY=1 bench/run.sh "$out" ||
+		rc=$?
+	echo "bench: 8-CPU VM done in $(($(date +%s) - start))s, status $rc"
 
 	mv -T "$out" "$run"
 	ln -sfn "runs/$stamp" build/bench/latest
 	mv "build/bench/vm-$stamp.log" "$run/vm.log"
+	mv "build/bench/vm-$stamp-smp8.log" "$run/vm-smp8.log" 2>/dev/null || true
 	if [ -f "$run/attach.txt" ]; then
 		"$PY" bench/report.py "$run" build/bench
 	else

@@ -110,6 +110,54 @@ def load_attach(run):
     return best
 
 
+def load_memory(run):
+    """Smallest round per (cpus, driver): (devices, KiB unbound, KiB bound)
+    per device; noise only ever adds memory."""
+    best = {}
+    p = os.path.join(run, "memory.txt")
+    if not os.path.exists(p):
+        return best
+    with open(p) as f:
+        for line in f:
+            driver, cpus, n, unbound, bound = line.split()
+            n = int(n)
+            key = (int(cpus), driver)
+            cur = (n, int(unbound) / n, int(bound) / n)
+            old = best.get(key)
+            best[key] = cur if old is None else \
+                (n, min(old[1], cur[1]), min(old[2], cur[2]))
+    return best
+
+
+def memory_ratios(memory):
+    """Per CPU count: (loop, loopx) KiB per device, unbound and bound."""
+    out = []
+    for cpus in sorted({c for c, _ in memory}):
+        lo, lx = memory.get((cpus, "loop")), memory.get((cpus, "loopx"))
+        if lo and lx:
+            out.append((cpus, lo, lx))
+    return out
+
+
+def memory_targets(memory):
+    """Issue 12's limits: an idle device costs what loop's does, a bound
+    idle one at most 1.5x loop's."""
+    out = []
+    for what, i, limit in (("unbound device <= stock loop's memory", 1, 1.0),
+                           ("bound device <= 1.5x stock loop's memory", 2,
+                            1.5)):
+        pairs = [(f"{cpus} CPUs", lx[i] / lo[i])
+                 for cpus, lo, lx in memory_ratios(memory) if lo[i] > 0]
+        if not pairs:
+            out.append((what, "n/a", "no data"))
+            continue
+        worst = max(pairs, key=lambda p: p[1])
+        ok = all(r <= limit for _, r in pairs)
+        out.append((what, "PASS" if ok else "MISS",
+                    f"worst {worst[1]:.2f}x ({worst[0]})"))
+    return out
+
+
 def check_targets(rows, attach):
     """(name, verdict, detail) for each target of the project."""
     def verdict(pairs, limit):
@@ -146,7 +194,7 @@ def fmt(v, spec):
     return "-" if v is None else format(v, spec)
 
 
-def table_md(rows, attach, targets, meta, host):
+def table_md(rows, attach, memory, targets, meta, host):
     lines = []
     lines.append("| job | target | IOPS | MB/s | p99 µs | CPU % | loopx/peer | ÷raw |")
     lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
@@ -166,6 +214,17 @@ def table_md(rows, attach, targets, meta, host):
         lines.append(f"| {what} | {fmt(lo, '.1f')} | {fmt(lx, '.1f')} | "
                      f"{fmt(ratio, '.2f')} |")
     lines.append("")
+    if memory:
+        lines.append("| memory per device, KiB | devices | loop | loopx "
+                     "| loopx/loop |")
+        lines.append("|---|---:|---:|---:|---:|")
+        for cpus, lo, lx in memory_ratios(memory):
+            for what, i in (("unbound", 1), ("bound, idle", 2)):
+                ratio = lx[i] / lo[i] if lo[i] > 0 else None
+                lines.append(f"| {what}, {cpus} CPUs | {lo[0]} | "
+                             f"{lo[i]:.0f} | {lx[i]:.0f} | "
+                             f"{fmt(ratio, '.2f')} |")
+        lines.append("")
     lines.append("| target | result | detail |")
     lines.append("|---|---|---|")
     for name, v, detail in targets:
@@ -271,17 +330,21 @@ def main():
     host = read_env(os.path.join(run, "host.env"))
     rows = load_rows(run)
     attach = load_attach(run)
-    targets = check_targets(rows, attach)
+    memory = load_memory(run)
+    targets = check_targets(rows, attach) + memory_targets(memory)
 
     files = ["table.md", "results.csv", "results.json"]
     with open(os.path.join(run, "table.md"), "w") as f:
-        f.write(table_md(rows, attach, targets, meta, host))
+        f.write(table_md(rows, attach, memory, targets, meta, host))
     write_csv(os.path.join(run, "results.csv"), rows, attach)
     with open(os.path.join(run, "results.json"), "w") as f:
         json.dump({
             "meta": meta, "host": host, "rows": rows,
             "attach": [{"method": m, "driver": d, "cycles_per_s": v}
                        for (m, d), v in sorted(attach.items())],
+            "memory": [{"cpus": c, "driver": d, "devices": v[0],
+                        "kib_unbound": v[1], "kib_bound": v[2]}
+                       for (c, d), v in sorted(memory.items())],
             "targets": [{"target": n, "result": v, "detail": d}
                         for n, v, d in targets],
         }, f, indent=1)

@@ -14,6 +14,8 @@
 #   BENCH_ROUNDS   rounds of the attach+detach measurements (3)
 #   BENCH_JOBS     only the jobs whose name matches this regex (all)
 #   BENCH_TARGETS  only the targets whose name matches this regex (all)
+#   BENCH_MEM_DEVICES  devices created for the memory rows (200)
+#   BENCH_MEMORY_ONLY  1: the memory rows alone (bench.sh's second boot)
 set -eu
 shopt -s inherit_errexit
 
@@ -24,6 +26,10 @@ CLI_CYCLES=${BENCH_CLI_CYCLES:-30}
 ROUNDS=${BENCH_ROUNDS:-3}
 JOBS_RE=${BENCH_JOBS:-.}
 TARGETS_RE=${BENCH_TARGETS:-.}
+MEM_N=${BENCH_MEM_DEVICES:-200}
+# far above the benchmark's own devices, for both drivers
+MEM_FIRST=100
+MEMDEV=build/bench/mem-devices
 
 # ext4 on a ramdisk: the backing store costs next to nothing, so what is
 # measured is the file and block layers plus the driver.  1.5 GiB holds the
@@ -258,16 +264,61 @@ run_cycles() {
 	done >"$OUT/attach.txt"
 }
 
+# used_kib: memory in use less the page cache, once what can go has gone
+used_kib() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 }
+	     /^Buffers:/ { b = $2 } /^Cached:/ { c = $2 }
+	     END { print t - f - b - c }' /proc/meminfo
+}
+
+# memory_round NAME CONTROL DEVPREFIX FILE: MEM_N devices created, bound
+# read-only to FILE, unbound, removed; prints "NAME CPUS N UNBOUND BOUND",
+# the memory the N devices took, in KiB, unbound and bound.
+memory_round() {
+	local m0 m1 m2
+	m0=$(used_kib)
+	"$MEMDEV" add "$2" "$MEM_FIRST" "$MEM_N"
+	m1=$(used_kib)
+	"$MEMDEV" bind "$3" "$MEM_FIRST" "$MEM_N" "$4"
+	m2=$(used_kib)
+	"$MEMDEV" unbind "$3" "$MEM_FIRST" "$MEM_N"
+	"$MEMDEV" remove "$2" "$MEM_FIRST" "$MEM_N"
+	echo "$1 $(nproc) $MEM_N $((m1 - m0)) $((m2 - m0))"
+}
+
+# Rounds alternate the drivers, as for attach+detach; report.py keeps
+# each one's smallest round (noise only ever adds).
+run_memory() {
+	local r file=/tmp/lxbench-mem
+	truncate -s 1M "$file"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		log "memory round $r/$ROUNDS ($MEM_N devices, $(nproc) CPUs)"
+		memory_round loop /dev/loop-control /dev/loop "$file"
+		memory_round loopx /dev/loopx-control /dev/loopx "$file"
+	done >>"$OUT/memory.txt"
+}
+
 main() {
 	OUT=${1:?usage: bench/run.sh OUTDIR}
 	# It loads brd and loop and formats /dev/ram0: never on a real host.
 	[ "${LOOPX_VM:-}" = 1 ] || die "runs only in the test VM (bench/bench.sh)"
 	[ -x "$CYCLER" ] || die "$CYCLER missing (bench/bench.sh builds it)"
+	[ -x "$MEMDEV" ] || die "$MEMDEV missing (bench/bench.sh builds it)"
 	if [ ! -f kernel/loopx.ko ] || [ ! -x cli/loopx ] ||
 	   [ ! -x tests/helpers/lxctl ]; then
 		die "run make all first"
 	fi
 	mkdir -p "$OUT"
+	if [ "${BENCH_MEMORY_ONLY:-0}" = 1 ]; then
+		modprobe loop
+		insmod kernel/loopx.ko
+		run_memory
+		log "done"
+		return
+	fi
 
 	log "setting up a 1 GiB file on ext4 on brd"
 	setup_file
@@ -277,6 +328,7 @@ main() {
 	run_jobs
 	detach_all
 	run_cycles
+	run_memory
 	log "done"
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run-in-vm.sh [--kernel VER] [--mem M] [--timeout S] [--log FILE]
+# run-in-vm.sh [--kernel VER] [--mem M] [--smp N] [--timeout S] [--log FILE]
 #              [--scratch-size SIZE] [--disk FILE] [--allow-crash] -- CMD ARGS...
 #
 # Boot the distribution kernel in QEMU (TCG) with the host root shared
@@ -63,7 +63,7 @@ cleanup() {
 }
 
 main() {
-	local repo mem=3G timeout=3000 scratch_size=4G disk='' crash_ok=0
+	local repo mem=3G smp=2 timeout=3000 scratch_size=4G disk='' crash_ok=0
 	local kernel=${KVER:-}
 	local ver initrd start elapsed qemu_rc marker rc verdict
 	local -a append qemu
@@ -73,6 +73,7 @@ main() {
 		case "$1" in
 		--kernel) kernel=${2:?}; shift 2 ;;
 		--mem) mem=${2:?}; shift 2 ;;
+		--smp) smp=${2:?}; shift 2 ;;
 		--timeout) timeout=${2:?}; shift 2 ;;
 		--log) log=${2:?}; shift 2 ;;
 		--scratch-size) scratch_size=${2:?}; shift 2 ;;
@@ -150,7 +151,7 @@ main() {
 	qemu=(
 		qemu-system-x86_64
 		# KVM is unusable on this host (nested, hangs): TCG.
-		-accel "tcg,thread=multi" -cpu max -smp 2 -m "$mem"
+		-accel "tcg,thread=multi" -cpu max -smp "$smp" -m "$mem"
 		# q35 and qboot: legacy PCI interrupt links on "pc" cost
 		# seconds under TCG, and SeaBIOS is slower and noisier.
 		-machine q35 -bios qboot.rom

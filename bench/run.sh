@@ -264,15 +264,8 @@ run_cycles() {
 	done >"$OUT/attach.txt"
 }
 
-# used_kib: memory in use less the page cache, once what can go has gone
-used_kib() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	sleep 1
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 }
-	     /^Buffers:/ { b = $2 } /^Cached:/ { c = $2 }
-	     END { print t - f - b - c }' /proc/meminfo
-}
+# shellcheck source=../tests/lib/meminfo.sh
+. "$(dirname "$0")/../tests/lib/meminfo.sh"
 
 # memory_round NAME CONTROL DEVPREFIX FILE: MEM_N devices created, bound
 # read-only to FILE, unbound, removed; prints "NAME CPUS N UNBOUND BOUND",

@@ -28,15 +28,8 @@ printf 'label: gpt\nsize=1MiB\n' | sfdisk -q "$parts" >/dev/null ||
 data=$WORK/data
 truncate -s $((n * span)) "$data"
 
-# used_kib: memory in use, less the page cache, after dropping what can go
-used_kib() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	sleep 1
-	awk '/^MemTotal:/ { t = $2 } /^MemFree:/ { f = $2 }
-	     /^Buffers:/ { b = $2 } /^Cached:/ { c = $2 }
-	     END { print t - f - b - c }' /proc/meminfo
-}
+# shellcheck source=../lib/meminfo.sh
+. "$(dirname "$0")/../lib/meminfo.sh"
 
 # round COUNT [MEASURE]: the whole life of COUNT devices in one load
 round() {

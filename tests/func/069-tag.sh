@@ -76,6 +76,13 @@ eq "$("$LX" -j "$bad" | grep -c .)" 1 "devices on $bad after the refusals"
 expect_errno EINVAL lxctl ctl-lookup --tag "x$long"
 expect_errno EINVAL lxctl ctl-lookup --tag abc --tag-len 0
 expect_errno EINVAL lxctl ctl-lookup --tag abc --tag-len 4
+# LOOPX_LOOKUP_TAG with a file's numbers too, and no tag
+expect_errno EINVAL lxctl ctl-lookup "$f" --flags 1
+# the tag is the binding's: sysfs only shows it
+if echo other 2>/dev/null >"$(sysblk "$i1")/loopx/tag"; then
+	fail "loopx/tag of $d1 took a write"
+fi
+eq "$(sysattr "$d1" loopx/tag)" "web-1" "sysfs tag after a refused write"
 
 # the CLI says why before asking
 for t in "" "x$long" "$(printf 'a\nb')"; do

@@ -228,7 +228,9 @@ struct loopx_bind_opts {
  *	device; under @lock
  * @file_node: the device's entry in that index, while @file_key is valid
  * @tag: the binding's tag, or NULL; set and cleared under @lock and
- *	lookup.c's index lock, read under either
+ *	lookup.c's index lock, read under either. Allocated before the
+ *	binding takes its locks, freed by loopx_tag_clear() when it is
+ *	undone (no request reads it)
  * @tag_node: the device's entry in the index of tags, while @tag is set
  * @refused: LOOPX_REFUSED_* bits, what @file refused at run time (see
  *	fallback.c)
@@ -427,7 +429,8 @@ long loopx_xfer_rw(struct loopx_device *lo, struct loopx_cmd *cmd, loff_t pos);
 /**
  * struct loopx_charge - a worker's charging to a request's cgroups
  * @blkcg: the blkcg the request's bios were charged to, or NULL
- * @memcg: a reference to its memcg, or NULL
+ * @memcg: a reference to its memcg, or NULL; dropped by
+ *	loopx_charge_leave(), so it outlives a request that completes first
  * @old_memcg: the active memcg before, restored on leaving
  */
 struct loopx_charge {

@@ -330,6 +330,9 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	ret = loopx_validate_file(lo, file);
 	if (ret)
 		goto out_unlock;
+	ret = loopx_queues_up(lo);
+	if (ret)
+		goto out_unlock;
 
 	/*
 	 * The disk's own uevents wait until the end (the partition scan sends
@@ -338,7 +341,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	ret = loopx_apply_config(lo, file, mode, config, opts->flags,
 				 &xfer);
 	if (ret)
-		goto out_unlock;
+		goto out_queues_down;
 	dev_set_uevent_suppress(disk_to_dev(disk), 1);
 	loopx_force_media_change(disk);
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
@@ -363,6 +366,8 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	mutex_unlock(&loopx_bind_mutex);
 	return 0;
 
+out_queues_down:
+	loopx_queues_down(lo);
 out_unlock:
 	loopx_unlock(lo);
 out_unlock_bind:
@@ -440,6 +445,7 @@ struct file *loopx_unbind(struct loopx_device *lo)
 	/* drained: no request uses the transform any more */
 	loopx_xfer_install(lo, &xfer);
 	loopx_xfer_put(&xfer);
+	loopx_queues_down(lo);
 	loopx_reset_limits(lo);
 	invalidate_disk(disk);
 	set_disk_ro(disk, false);

@@ -39,7 +39,7 @@ void loopx_refused(struct loopx_device *lo, unsigned int what, int err)
 {
 	WRITE_ONCE(lo->refused_err[what], err);
 	if (!test_and_set_bit(what, &lo->refused))
-		queue_work(lo->wq, &lo->refusal_work);
+		queue_work(system_wq, &lo->refusal_work);
 }
 
 /**
@@ -89,9 +89,10 @@ static void loopx_refuse_discard(struct loopx_device *lo)
  * loopx_refusal_work() - turn off what the backing file refused
  * @work: loopx_device.refusal_work
  *
- * Runs on the device's workqueue. The queue freeze waits for requests in
- * flight, which never wait for this work: each one that meets a refusal is
- * completed without it.
+ * Runs on system_wq, not on the device's workqueue, which an unbind
+ * destroys with lo->lock held while this work may wait for that lock. The
+ * queue freeze waits for requests in flight, which never wait for this
+ * work: each one that meets a refusal is completed without it.
  */
 void loopx_refusal_work(struct work_struct *work)
 {

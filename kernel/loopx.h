@@ -50,8 +50,10 @@ enum loopx_state {
 /*
  * Requests that carry more bio_vecs than this are copied into an array
  * allocated in the worker; every single-bio request uses the bio's own table.
+ * A merge of a few bios fits. More would cost memory in every request of
+ * every device, bound or not, for the large merges that allocate anyway.
  */
-#define LOOPX_INLINE_BVECS	16
+#define LOOPX_INLINE_BVECS	4
 
 /**
  * struct loopx_cmd - per-request state, lives in the request's PDU
@@ -188,13 +190,18 @@ struct loopx_bind_opts {
  * @dio_off_reason: what loop/dio_reason says of a binding that did not
  *	ask for direct I/O
  * @partscan: every binding scans partitions (max_part is not zero)
+ * @bound_hw_queues: the hardware queues a binding gets (queues.c); under
+ *	@lock
  * @disk: the gendisk; its private_data points back here
  * @tag_set: the blk-mq tag set of @disk's queue
  * @first_hq: the state of hardware queue 0, whose worker takes every
  *	buffered write (io.c); set and cleared by ->init_hctx and ->exit_hctx,
  *	which run before the queue goes live or with it frozen, so
  *	->queue_rq reads it without a lock
- * @wq: the unbound workqueue requests are handed to, and @refusal_work
+ * @wq: the unbound workqueue requests are handed to, while bound
+ *	(queues.c); set before the binding's capacity and cleared after its
+ *	drain, under @lock, so ->queue_rq of a request that found @file reads
+ *	it without a lock
  * @lock: serialises state changes, @open_count, @holds and configuration
  * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock, read with
  *	READ_ONCE() elsewhere
@@ -235,11 +242,10 @@ struct loopx_bind_opts {
  * @refused: LOOPX_REFUSED_* bits, what @file refused at run time (see
  *	fallback.c)
  * @refused_err: the errno of the latest refusal of each kind
- * @refusal_work: turns refused features off. Queued on @wq from any
- *	context while a request is in flight; takes @lock and checks the
+ * @refusal_work: turns refused features off. Queued on system_wq from
+ *	any context while a request is in flight; takes @lock and checks the
  *	state, so it may run after an unbind (which clears @refused) and do
- *	nothing. destroy_workqueue(@wq) in ->free_disk flushes it before the
- *	device is freed.
+ *	nothing. ->free_disk flushes it before the device is freed.
  *
  * Lifetime: allocated by loopx_dev_add(), reachable through loopx_idr while
  * it exists; freed by ->free_disk once the last reference to the gendisk is
@@ -263,6 +269,7 @@ struct loopx_device {
 	bool dio_default;
 	const char *dio_off_reason;
 	bool partscan;
+	unsigned int bound_hw_queues;
 
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
@@ -379,6 +386,10 @@ void loopx_forget_refusals(struct loopx_device *lo);
 long loopx_discard(struct loopx_device *lo, loff_t pos, unsigned int len);
 long loopx_write_zeroes(struct loopx_device *lo, loff_t pos,
 			unsigned int len, bool unmap);
+
+/* queues.c */
+int loopx_queues_up(struct loopx_device *lo);
+void loopx_queues_down(struct loopx_device *lo);
 
 /* io.c */
 extern const struct blk_mq_ops loopx_mq_ops;

@@ -29,11 +29,21 @@ MODULE_PARM_DESC(max_part,
 
 static int g_hw_queue_depth = 128;
 module_param_named(hw_queue_depth, g_hw_queue_depth, int, 0444);
-MODULE_PARM_DESC(hw_queue_depth, "Queue depth of each hardware queue. Default: 128");
+MODULE_PARM_DESC(hw_queue_depth, "Requests in flight per device, shared by its hardware queues. Default: 128");
+
+/*
+ * A binding's hardware queues when nr_hw_queues is 0: one per CPU, up to
+ * this many. What a queue buys loopx is one more worker for buffered
+ * requests (io.c), and a few keep a backing file busy; what it costs is a
+ * blk-mq context with its sysfs and debugfs entries, which on a large
+ * machine would add up to more than stock loop's whole device
+ * (Documentation/benchmark.md, "Memory per device").
+ */
+#define LOOPX_AUTO_HW_QUEUES	2
 
 static int g_nr_hw_queues;
 module_param_named(nr_hw_queues, g_nr_hw_queues, int, 0444);
-MODULE_PARM_DESC(nr_hw_queues, "Hardware queues per device, 0 for one per CPU. Default: 0");
+MODULE_PARM_DESC(nr_hw_queues, "Hardware queues of a bound device (an unbound one has one); 0 for one per CPU, up to 2. Default: 0");
 
 static int g_direct_io = -1;
 module_param_named(direct_io, g_direct_io, int, 0444);
@@ -120,30 +130,24 @@ static void loopx_release_index(int index)
 	mutex_unlock(&loopx_ctl_mutex);
 }
 
-/*
- * How many of a device's work items may run at once. Every direct I/O
- * request is a work item of its own (io.c), and on an unbound workqueue each
- * would get a kworker to itself: a queue depth of 32 would be 32 threads
- * taking turns on a few CPUs. Two per CPU cover the queues' ordered workers
- * and keep every CPU submitting; the rest wait, cheaply, in the workqueue.
- */
-static int loopx_wq_max_active(void)
-{
-	return min_t(int, 2 * num_possible_cpus(), WQ_UNBOUND_MAX_ACTIVE);
-}
-
 static void loopx_init_tag_set(struct loopx_device *lo)
 {
 	struct blk_mq_tag_set *set = &lo->tag_set;
 
 	set->ops = &loopx_mq_ops;
-	set->nr_hw_queues = g_nr_hw_queues ?: num_possible_cpus();
+	/* more at bind time, see queues.c */
+	set->nr_hw_queues = 1;
 	set->queue_depth = g_hw_queue_depth;
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct loopx_cmd);
-	/* BLOCKING: ->queue_rq may enter the backing filesystem (io.c) */
+	/*
+	 * BLOCKING: ->queue_rq may enter the backing filesystem (io.c).
+	 * TAG_HCTX_SHARED: a binding's extra queues take no requests of their
+	 * own (queues.c).
+	 */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_STACKING |
-		     BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_BLOCKING;
+		     BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_BLOCKING |
+		     BLK_MQ_F_TAG_HCTX_SHARED;
 	set->driver_data = lo;
 }
 
@@ -168,6 +172,8 @@ static void loopx_copy_params(struct loopx_device *lo)
 	lo->dio_default = g_dio_default;
 	lo->dio_off_reason = g_dio_off_reason;
 	lo->partscan = g_max_part != 0;
+	lo->bound_hw_queues = g_nr_hw_queues ?:
+			      min(num_possible_cpus(), LOOPX_AUTO_HW_QUEUES);
 }
 
 /**
@@ -211,25 +217,16 @@ int loopx_dev_add(int index)
 		goto out_free_tags;
 	}
 	lo->disk = disk;
-	lo->wq = alloc_workqueue("%s%d", WQ_UNBOUND | WQ_MEM_RECLAIM |
-				 WQ_FREEZABLE, loopx_wq_max_active(),
-				 loopx_prefix(), lo->index);
-	if (!lo->wq) {
-		ret = -ENOMEM;
-		goto out_put_disk;
-	}
 	loopx_init_disk(lo, disk);
 	ret = device_add_disk(NULL, disk, loopx_disk_groups);
 	if (ret)
-		goto out_destroy_wq;
+		goto out_put_disk;
 
 	mutex_lock(&loopx_ctl_mutex);
 	idr_replace(&loopx_idr, lo, lo->index);
 	mutex_unlock(&loopx_ctl_mutex);
 	return lo->index;
 
-out_destroy_wq:
-	destroy_workqueue(lo->wq);
 out_put_disk:
 	put_disk(disk);
 out_free_tags:
@@ -269,7 +266,8 @@ void loopx_free_disk(struct gendisk *disk)
 {
 	struct loopx_device *lo = disk->private_data;
 
-	destroy_workqueue(lo->wq);
+	/* a refusal met by the last binding's last requests */
+	flush_work(&lo->refusal_work);
 	mutex_destroy(&lo->lock);
 	kfree(lo);
 }

@@ -147,10 +147,14 @@ static const struct attribute_group loopx_attr_group = {
 static ssize_t nr_hw_queues_show(struct device *dev,
 				 struct device_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%u\n", loopx_from_dev(dev)->tag_set.nr_hw_queues);
+	return sysfs_emit(buf, "%u\n",
+			  READ_ONCE(loopx_from_dev(dev)->bound_hw_queues));
 }
 
-/* Changes the number of hardware queues of an unbound device. */
+/*
+ * Sets the hardware queues the next binding gets. An unbound device has
+ * one whatever this says (queues.c); mq/ shows the count in use.
+ */
 static ssize_t nr_hw_queues_store(struct device *dev,
 				  struct device_attribute *attr,
 				  const char *buf, size_t count)
@@ -166,14 +170,10 @@ static ssize_t nr_hw_queues_store(struct device *dev,
 		return -EINVAL;
 	if (mutex_lock_killable(&lo->lock))
 		return -EINTR;
-	if (lo->state != LOOPX_UNBOUND) {
+	if (lo->state != LOOPX_UNBOUND)
 		ret = -EBUSY;
-	} else if (nr != lo->tag_set.nr_hw_queues) {
-		/* no I/O can be in flight: the device has no capacity */
-		blk_mq_update_nr_hw_queues(&lo->tag_set, nr);
-		if (lo->tag_set.nr_hw_queues != nr)
-			ret = -ENOMEM;
-	}
+	else
+		WRITE_ONCE(lo->bound_hw_queues, nr);
 	mutex_unlock(&lo->lock);
 	return ret ?: count;
 }

@@ -318,7 +318,7 @@ void loopx_release(struct gendisk *disk)
 	WRITE_ONCE(lo->open_count, lo->open_count - 1);
 	if (!lo->open_count && lo->state == LOOPX_BOUND &&
 	    (lo->flags & LO_FLAGS_AUTOCLEAR)) {
-		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+		loopx_set_state(lo, LOOPX_RUNDOWN);
 		file = loopx_unbind(lo);
 	}
 	mutex_unlock(&lo->lock);

@@ -346,7 +346,7 @@ int loopx_configure(struct loopx_device *lo, blk_mode_t mode,
 	loopx_force_media_change(disk);
 	set_disk_ro(disk, lo->flags & LO_FLAGS_READ_ONLY);
 	set_capacity(disk, loopx_file_sectors(lo, file));
-	WRITE_ONCE(lo->state, LOOPX_BOUND);
+	loopx_set_state(lo, LOOPX_BOUND);
 	loopx_index_add(lo, &key);
 	if (tag)
 		loopx_tag_set(lo, tag);
@@ -469,7 +469,7 @@ struct file *loopx_unbind(struct loopx_device *lo)
 	kobject_uevent(&disk_to_dev(disk)->kobj, KOBJ_CHANGE);
 
 	WRITE_ONCE(lo->flags, 0);
-	WRITE_ONCE(lo->state, LOOPX_UNBOUND);
+	loopx_set_state(lo, LOOPX_UNBOUND);
 	module_put(THIS_MODULE);
 	return file;
 }
@@ -505,7 +505,7 @@ int loopx_clear(struct loopx_device *lo)
 		/* not frozen: the I/O path reads @flags with READ_ONCE() */
 		WRITE_ONCE(lo->flags, lo->flags | LO_FLAGS_AUTOCLEAR);
 	} else {
-		WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+		loopx_set_state(lo, LOOPX_RUNDOWN);
 		file = loopx_unbind(lo);
 	}
 	loopx_unlock(lo);
@@ -567,7 +567,7 @@ int loopx_detach(struct loopx_device *lo, struct loopx_detach *req)
 		req->openers = lo->open_count ? lo->open_count - 1 : 0;
 		req->holders = loopx_count_holders(lo->disk);
 		if (!loopx_busy(lo)) {
-			WRITE_ONCE(lo->state, LOOPX_RUNDOWN);
+			loopx_set_state(lo, LOOPX_RUNDOWN);
 			file = loopx_unbind(lo);
 			req->openers = 0;
 			req->holders = 0;

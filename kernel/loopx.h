@@ -203,8 +203,8 @@ struct loopx_bind_opts {
  *	drain, under @lock, so ->queue_rq of a request that found @file reads
  *	it without a lock
  * @lock: serialises state changes, @open_count, @holds and configuration
- * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock, read with
- *	READ_ONCE() elsewhere
+ * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock by
+ *	loopx_set_state(), read with READ_ONCE() elsewhere
  * @open_count: openers of the disk and its partitions; written under
  *	@lock, read without it by a strict detach's wait
  * @holds: control-node references that keep the device from being
@@ -330,6 +330,7 @@ extern struct mutex loopx_bind_mutex;
 int loopx_dev_add(int index);
 int loopx_dev_remove(int index);
 int loopx_dev_get_free(void);
+void loopx_set_state(struct loopx_device *lo, enum loopx_state state);
 struct loopx_device *loopx_dev_hold(int index);
 void loopx_dev_unhold(struct loopx_device *lo);
 void loopx_free_disk(struct gendisk *disk);

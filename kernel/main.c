@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <linux/xarray.h>
 
 #include "loopx.h"
 
@@ -90,6 +91,15 @@ static int loopx_major;
 
 /* Index -> device. A NULL entry is an index reserved while it is set up or torn down. */
 static DEFINE_IDR(loopx_idr);
+/*
+ * Every index of loopx_idr again, marked LOOPX_MARK_UNBOUND while its device
+ * is published and unbound: with a thousand devices bound, LOOP_CTL_GET_FREE
+ * walks down a tree to an unbound one instead of looking at each. An entry
+ * comes and goes with its index; marks never allocate, so a binding or an
+ * unbind cannot fail on them.
+ */
+static DEFINE_XARRAY(loopx_unbound_index);
+#define LOOPX_MARK_UNBOUND	XA_MARK_0
 /* guards loopx_idr and so the set of devices */
 DEFINE_MUTEX(loopx_ctl_mutex);
 /* serialises bindings: the stacking check walks other devices' files */
@@ -119,6 +129,15 @@ static int loopx_reserve_index(int index)
 		ret = idr_alloc(&loopx_idr, NULL, 0, loopx_max_index() + 1,
 				GFP_KERNEL);
 	}
+	if (ret >= 0) {
+		int err = xa_insert(&loopx_unbound_index, ret, xa_mk_value(0),
+				    GFP_KERNEL);
+
+		if (err) {
+			idr_remove(&loopx_idr, ret);
+			ret = err;
+		}
+	}
 	mutex_unlock(&loopx_ctl_mutex);
 	return ret;
 }
@@ -126,8 +145,37 @@ static int loopx_reserve_index(int index)
 static void loopx_release_index(int index)
 {
 	mutex_lock(&loopx_ctl_mutex);
+	xa_erase(&loopx_unbound_index, index);
 	idr_remove(&loopx_idr, index);
 	mutex_unlock(&loopx_ctl_mutex);
+}
+
+/**
+ * loopx_set_state() - change a published device's state
+ * @lo: the device, lo->lock held
+ * @state: the new state
+ *
+ * Keeps the mark that LOOP_CTL_GET_FREE searches in step with the state.
+ */
+void loopx_set_state(struct loopx_device *lo, enum loopx_state state)
+{
+	WRITE_ONCE(lo->state, state);
+	if (state == LOOPX_UNBOUND)
+		xa_set_mark(&loopx_unbound_index, lo->index, LOOPX_MARK_UNBOUND);
+	else
+		xa_clear_mark(&loopx_unbound_index, lo->index,
+			      LOOPX_MARK_UNBOUND);
+}
+
+/* The lowest index of an unbound device, or -ENODEV; loopx_ctl_mutex held. */
+static int loopx_first_unbound(void)
+{
+	unsigned long index = 0;
+
+	if (!xa_find(&loopx_unbound_index, &index, ULONG_MAX,
+		     LOOPX_MARK_UNBOUND))
+		return -ENODEV;
+	return index;
 }
 
 static void loopx_init_tag_set(struct loopx_device *lo)
@@ -224,6 +272,10 @@ int loopx_dev_add(int index)
 
 	mutex_lock(&loopx_ctl_mutex);
 	idr_replace(&loopx_idr, lo, lo->index);
+	/* an opener of the new disk may have bound it already */
+	mutex_lock(&lo->lock);
+	loopx_set_state(lo, lo->state);
+	mutex_unlock(&lo->lock);
 	mutex_unlock(&loopx_ctl_mutex);
 	return lo->index;
 
@@ -283,7 +335,7 @@ static int loopx_dev_claim_for_removal(struct loopx_device *lo)
 	if (lo->state != LOOPX_UNBOUND || lo->open_count || lo->holds)
 		ret = -EBUSY;
 	else
-		WRITE_ONCE(lo->state, LOOPX_DELETING);
+		loopx_set_state(lo, LOOPX_DELETING);
 	mutex_unlock(&lo->lock);
 	if (!ret)
 		idr_replace(&loopx_idr, NULL, lo->index);
@@ -325,30 +377,20 @@ int loopx_dev_remove(int index)
  */
 int loopx_dev_get_free(void)
 {
-	struct loopx_device *lo;
 	int id;
 
 	mutex_lock(&loopx_ctl_mutex);
-	idr_for_each_entry(&loopx_idr, lo, id) {
-		if (READ_ONCE(lo->state) == LOOPX_UNBOUND) {
-			mutex_unlock(&loopx_ctl_mutex);
-			return id;
-		}
-	}
+	id = loopx_first_unbound();
 	mutex_unlock(&loopx_ctl_mutex);
-	return loopx_dev_add(-1);
+	return id >= 0 ? id : loopx_dev_add(-1);
 }
 
 /* An unbound device, or NULL; loopx_ctl_mutex held. */
 static struct loopx_device *loopx_find_unbound(void)
 {
-	struct loopx_device *lo;
-	int id;
+	int id = loopx_first_unbound();
 
-	idr_for_each_entry(&loopx_idr, lo, id)
-		if (READ_ONCE(lo->state) == LOOPX_UNBOUND)
-			return lo;
-	return NULL;
+	return id >= 0 ? idr_find(&loopx_idr, id) : NULL;
 }
 
 /* Hold @lo unless it is on its way out; loopx_ctl_mutex held. */
@@ -489,7 +531,7 @@ static void loopx_remove_all(void)
 	 */
 	mutex_lock(&loopx_ctl_mutex);
 	idr_for_each_entry(&loopx_idr, lo, id) {
-		WRITE_ONCE(lo->state, LOOPX_DELETING);
+		loopx_set_state(lo, LOOPX_DELETING);
 		idr_replace(&loopx_idr, NULL, id);
 		mutex_unlock(&loopx_ctl_mutex);
 		loopx_dev_destroy(lo);

@@ -5,7 +5,8 @@
 # created with LOOP_CTL_ADD, bound (every other one read-only with
 # partitions, to a GPT image they share; the rest each to its own 64 KiB
 # of one data file), written and read back (a partition: read), unbound
-# and removed; then the module is unloaded. Nothing may fail, every
+# and removed; then the module is unloaded. With all of them bound,
+# LOOP_CTL_GET_FREE must create the next index. Nothing may fail, every
 # device must be found unbound and gone, and the slab caches a leak would
 # show in must hold no more objects than after a warm-up round of 8
 # devices, give or take a quarter of a device per device (a leak of one
@@ -56,6 +57,12 @@ round() {
 	done
 	count calls "$count"
 	[ -n "$measure" ] && m2=$(used_kib)
+	# every device bound: GET_FREE makes the next one (main.c's marks)
+	out=$("$LXCTL" ctl-get-free) || bad "ctl-get-free, $count bound: $out"
+	[ "$out" = "ok $count" ] ||
+		bad "ctl-get-free, $count bound: '$out', not 'ok $count'"
+	out=$("$LXCTL" ctl-remove "$count") || bad "ctl-remove $count: $out"
+	count calls 2
 	for ((i = 0; i < count; i++)); do
 		d=$(dev "$i")
 		if [ $((i % 2)) = 0 ]; then

@@ -436,7 +436,6 @@ struct file *loopx_unbind(struct loopx_device *lo)
 	WRITE_ONCE(lo->offset, 0);
 	WRITE_ONCE(lo->sizelimit, 0);
 	lo->use_dio = false;
-	lo->try_nowait = false;
 	WRITE_ONCE(lo->dio_reason, "");
 	WRITE_ONCE(lo->dio_err, 0);
 	loopx_forget_refusals(lo);

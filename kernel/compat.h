@@ -160,16 +160,6 @@ static inline int loopx_prepare_to_claim(struct block_device *bdev,
 	return bd_prepare_to_claim(bdev, holder, NULL);
 }
 
-/*
- * A plug caches the time (plug->cur_ktime) and marks the task PF_BLOCK_TS;
- * the scheduler then clears it through current->plug, which must not be
- * NULL then. Drop the cached time before putting the plug aside.
- */
-static inline void loopx_plug_invalidate_ts(void)
-{
-	blk_plug_invalidate_ts();
-}
-
 #else /* 6.1 */
 
 static inline int loopx_bdops_open(struct block_device *bdev, fmode_t mode)
@@ -242,10 +232,6 @@ static inline int loopx_prepare_to_claim(struct block_device *bdev,
 					 void *holder)
 {
 	return bd_prepare_to_claim(bdev, holder);
-}
-
-static inline void loopx_plug_invalidate_ts(void)
-{
 }
 
 #endif

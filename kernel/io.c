@@ -3,15 +3,14 @@
  * The data path: blk-mq requests become reads, writes, fsync and fallocate
  * on the backing file.
  *
- * File I/O may sleep, so ->queue_rq mostly hands the request on. Buffered
+ * File I/O may sleep, so ->queue_rq hands every request on. Buffered
  * requests go to their hardware queue's worker, which takes them in arrival
  * order, many per wake-up, so sequential I/O stays sequential for the
  * backing file's read-ahead and a burst costs one context switch, not one
- * per request. A direct I/O request is first tried in ->queue_rq with
- * IOCB_NOWAIT where that is safe (loopx_try_inline()); otherwise it runs in
- * a work item of its own (loopx_cmd_work()). A request alone on its queue is
- * handed to a worker on the submitting CPU, the others to the device's
- * unbound workqueue (loopx_run_here()). Workers run with memalloc_noio
+ * per request. A direct I/O request runs in a work item of its own
+ * (loopx_cmd_work()). A request alone on its queue is handed to a worker
+ * on the submitting CPU, the others to the device's unbound workqueue
+ * (loopx_run_here()). Workers run with memalloc_noio
  * so that reclaim they trigger cannot recurse into this device. Direct I/O
  * completes through the kiocb, possibly before the submitting call
  * returns; buffered I/O completes in the worker.
@@ -205,26 +204,15 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	/*
 	 * A filesystem writes what it can and returns the count; only the
 	 * next attempt says why it stopped (ENOSPC, EDQUOT, EFBIG), and that
-	 * is what the writer above must see, not a bare I/O error. An attempt
-	 * made with IOCB_NOWAIT may stop short, or fail with -EAGAIN, merely
-	 * because the rest would have blocked: the worker, which may block,
-	 * does the rest.
+	 * is what the writer above must see, not a bare I/O error.
 	 */
 	if (ret > 0 && cmd->done + ret < blk_rq_bytes(rq) &&
-	    (req_op(rq) == REQ_OP_WRITE || cmd->nowait)) {
+	    req_op(rq) == REQ_OP_WRITE) {
 		cmd->done += ret;
-		cmd->nowait = false;
-		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
-		return;
-	}
-	/* a queue below that takes no REQ_NOWAIT bios says EOPNOTSUPP */
-	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && cmd->nowait) {
-		cmd->nowait = false;
 		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
 		return;
 	}
 	if (cmd->direct && loopx_dio_refused(cmd, rq, ret)) {
-		cmd->nowait = false;
 		cmd->buffered = true;
 		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
 		return;
@@ -281,21 +269,9 @@ void loopx_free_iter(struct loopx_cmd *cmd)
 	cmd->bvec_alloc = NULL;
 }
 
-/* Give back what loopx_rw() took for an attempt that did not start. */
-static void loopx_rw_undo(struct loopx_cmd *cmd)
-{
-	if (cmd->sb_write)
-		sb_end_write(file_inode(cmd->iocb.ki_filp)->i_sb);
-	loopx_free_iter(cmd);
-}
-
-/*
- * Returns false only for an IOCB_NOWAIT attempt (@nowait) that the file
- * refused at once with -EAGAIN: nothing has happened, the request is still
- * the caller's. Otherwise the request is on its way to completion.
- */
-static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
-		     loff_t pos, bool nowait)
+/* Start a read or write of the backing file; it completes @cmd. */
+static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
+		     loff_t pos)
 {
 	struct request *rq = blk_mq_rq_from_pdu(cmd);
 	bool write = req_op(rq) == REQ_OP_WRITE;
@@ -305,13 +281,10 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 	long ret;
 
 	cmd->sb_write = false;
-	cmd->nowait = nowait;
 	ret = loopx_init_iter(cmd, rq, &iter, write ? ITER_SOURCE : ITER_DEST);
 	if (ret) {
-		if (nowait)
-			return false;
 		loopx_end_cmd(cmd, ret);
-		return true;
+		return;
 	}
 	/* what an earlier, short attempt already moved */
 	iov_iter_advance(&iter, cmd->done);
@@ -321,7 +294,7 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 	iocb->ki_filp = file;
 	iocb->ki_pos = pos;
 	iocb->ki_ioprio = req_get_ioprio(rq);
-	iocb->ki_flags = nowait ? IOCB_NOWAIT : 0;
+	iocb->ki_flags = 0;
 	iocb->ki_complete = NULL;
 	iocb->private = NULL;
 	cmd->direct = lo->use_dio && !cmd->buffered;
@@ -339,11 +312,7 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 		if (S_ISREG(file_inode(file)->i_mode)) {
 			struct super_block *sb = file_inode(file)->i_sb;
 
-			/* a frozen backing filesystem would block */
-			if (!nowait)
-				sb_start_write(sb);
-			else if (!sb_start_write_trylock(sb))
-				goto not_started;
+			sb_start_write(sb);
 			__sb_writers_release(sb, SB_FREEZE_WRITE);
 			cmd->sb_write = true;
 		}
@@ -351,20 +320,9 @@ static bool loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 	} else {
 		ret = file->f_op->read_iter(iocb, &iter);
 	}
-	if ((ret == -EAGAIN || ret == -EOPNOTSUPP) && nowait) {
-		if (cmd->sb_write)
-			__sb_writers_acquired(file_inode(file)->i_sb,
-					      SB_FREEZE_WRITE);
-		goto not_started;
-	}
 	/* from here on, cmd belongs to whoever completes it */
 	if (ret != -EIOCBQUEUED)
 		loopx_rw_done(iocb, ret);
-	return true;
-
-not_started:
-	loopx_rw_undo(cmd);
-	return false;
 }
 
 static void loopx_handle_cmd(struct loopx_cmd *cmd)
@@ -383,7 +341,7 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 			ret = loopx_xfer_rw(lo, cmd, pos);
 			break;
 		}
-		loopx_rw(lo, cmd, pos, false);
+		loopx_rw(lo, cmd, pos);
 		loopx_charge_leave(&charge);
 		return;
 	case REQ_OP_FLUSH:
@@ -454,52 +412,6 @@ static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
 }
 
 /*
- * Submit a direct I/O request right here, with IOCB_NOWAIT, and save the
- * trip through a worker; false if it must take that trip after all. The
- * tag set is BLK_MQ_F_BLOCKING, so the backing filesystem may sleep here.
- * This is only safe:
- * - outside submit_bio() (current->bio_list set): the backing bios would
- *   wait on that list until we return, and a synchronous metadata read
- *   of the backing filesystem would wait on itself;
- * - with the caller's plug put aside: ->queue_rq may be called while that
- *   plug's request list is being flushed, and the backing device's own
- *   requests must not land on it;
- * - with the caller's journal handle put aside: it belongs to the
- *   filesystem above this device, not to the one below.
- * No block-layer helper puts either aside for a driver (loop never calls
- * into a file from ->queue_rq, its workers start clean). Every direct I/O
- * test on ext4 runs this path; ext4 above ext4 (040, stress 07) would trip
- * the journal's handle checks if the handle leaked through.
- */
-static bool loopx_try_inline(struct loopx_device *lo, struct loopx_cmd *cmd)
-{
-	struct request *rq = blk_mq_rq_from_pdu(cmd);
-	loff_t pos = ((loff_t)blk_rq_pos(rq) << SECTOR_SHIFT) + lo->offset;
-	struct blk_plug *plug = current->plug;
-	void *journal = current->journal_info;
-	struct loopx_charge charge;
-	unsigned int noio;
-	bool started;
-
-	/* a transform runs in a worker, see xfer_io.c */
-	if (!lo->try_nowait || lo->xfer.ops || current->bio_list)
-		return false;
-	/* 6.12 would reach the plug's cached time through current->plug */
-	loopx_plug_invalidate_ts();
-	current->plug = NULL;
-	current->journal_info = NULL;
-	noio = memalloc_noio_save();
-	/* ->queue_rq may run in kblockd or a flusher, for another cgroup */
-	loopx_charge_enter(rq, &charge);
-	started = loopx_rw(lo, cmd, pos, true);
-	loopx_charge_leave(&charge);
-	memalloc_noio_restore(noio);
-	current->journal_info = journal;
-	current->plug = plug;
-	return started;
-}
-
-/*
  * Buffered writes to one file are serialised by the file's inode lock
  * anyway; spread over the queues' workers, they would only take turns
  * sleeping on it. They all go to the first queue's worker instead, in
@@ -563,9 +475,9 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 			loopx_queue_cmd(hq, cmd, true);
 		else
 			loopx_queue_cmd(loopx_worker_for(lo, rq, hq), cmd, false);
-	} else if (!loopx_try_inline(lo, cmd)) {
-		queue_work(loopx_run_here(hq, bd) ? loopx_local_wq :
-							   lo->wq, &cmd->work);
+	} else {
+		queue_work(loopx_run_here(hq, bd) ? loopx_local_wq : lo->wq,
+			   &cmd->work);
 	}
 	return BLK_STS_OK;
 

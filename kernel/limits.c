@@ -64,18 +64,6 @@ void loopx_probe_backing(struct loopx_device *lo, struct file *file)
 
 	lo->dio_align = bdev ? bdev_logical_block_size(bdev) : SECTOR_SIZE;
 	lo->dio_mem_align = lo->dio_align;
-	/*
-	 * IOCB_NOWAIT submission from ->queue_rq saves a wake-up where
-	 * submitting is cheap and completion comes later: a blk-mq device
-	 * that takes REQ_NOWAIT bios (others fail them with EOPNOTSUPP). A
-	 * bio-based device below (brd, zram, device-mapper) does its work
-	 * while the bio is submitted; there the submitter would do every
-	 * request's copying itself, one after the other, where the workers
-	 * share it out over the CPUs. Without a block device (NFS, say)
-	 * nobody says it would not block.
-	 */
-	lo->try_nowait = (file->f_mode & FMODE_NOWAIT) && bdev &&
-			 bdev_nowait(bdev) && queue_is_mq(bdev_get_queue(bdev));
 	if (S_ISBLK(inode->i_mode))
 		return;
 	if (vfs_getattr(&file->f_path, &stat, STATX_DIOALIGN,

@@ -72,7 +72,6 @@ enum loopx_state {
  * @inline_bvec: the bio_vecs of a small multi-bio request
  * @done: bytes a short transfer already moved; the rest is retried
  * @sb_write: a write holds freeze protection of the backing superblock
- * @nowait: this attempt runs with IOCB_NOWAIT, in ->queue_rq
  * @direct: this attempt runs with IOCB_DIRECT
  * @buffered: the backing file refused this request's direct I/O: every
  *	further attempt goes through its page cache
@@ -89,7 +88,6 @@ struct loopx_cmd {
 	struct bio_vec inline_bvec[LOOPX_INLINE_BVECS];
 	unsigned int done;
 	bool sb_write;
-	bool nowait;
 	bool direct;
 	bool buffered;
 };
@@ -219,7 +217,6 @@ struct loopx_bind_opts {
  * @sizelimit: the device's size in bytes, 0 for up to the end of @file
  * @flags: LO_FLAGS_*
  * @use_dio: requests are IOCB_DIRECT on @file
- * @try_nowait: and ->queue_rq tries them with IOCB_NOWAIT first
  * @written: a write reached @file since the bind
  * @file_name: lo_file_name as the caller set it
  * @crypt_name: lo_crypt_name as the caller set it: the cipher for
@@ -291,7 +288,6 @@ struct loopx_device {
 	loff_t sizelimit;
 	u32 flags;
 	bool use_dio;
-	bool try_nowait;
 	bool written;
 	char file_name[LO_NAME_SIZE];
 	char crypt_name[LO_NAME_SIZE];

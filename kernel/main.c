@@ -189,13 +189,12 @@ static void loopx_init_tag_set(struct loopx_device *lo)
 	set->numa_node = NUMA_NO_NODE;
 	set->cmd_size = sizeof(struct loopx_cmd);
 	/*
-	 * BLOCKING: ->queue_rq may enter the backing filesystem (io.c).
+	 * Not BLOCKING: ->queue_rq only hands requests on (io.c).
 	 * TAG_HCTX_SHARED: a binding's extra queues take no requests of their
 	 * own (queues.c).
 	 */
 	set->flags = BLK_MQ_F_SHOULD_MERGE | BLK_MQ_F_STACKING |
-		     BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_BLOCKING |
-		     BLK_MQ_F_TAG_HCTX_SHARED;
+		     BLK_MQ_F_NO_SCHED_BY_DEFAULT | BLK_MQ_F_TAG_HCTX_SHARED;
 	set->driver_data = lo;
 }
 

@@ -150,21 +150,32 @@ static void loopx_release_index(int index)
 	mutex_unlock(&loopx_ctl_mutex);
 }
 
+/* Mark @lo's index as its state says; the index's xa_lock held. */
+static void loopx_mark_state(struct loopx_device *lo)
+{
+	if (lo->state == LOOPX_UNBOUND)
+		__xa_set_mark(&loopx_unbound_index, lo->index,
+			      LOOPX_MARK_UNBOUND);
+	else
+		__xa_clear_mark(&loopx_unbound_index, lo->index,
+				LOOPX_MARK_UNBOUND);
+}
+
 /**
- * loopx_set_state() - change a published device's state
- * @lo: the device, lo->lock held
+ * loopx_set_state() - change a device's state
+ * @lo: the device, lo->lock held (or, at module exit, nobody else left)
  * @state: the new state
  *
- * Keeps the mark that LOOP_CTL_GET_FREE searches in step with the state.
+ * Keeps the mark that LOOP_CTL_GET_FREE searches in step with the state:
+ * both change under the index's lock, so loopx_dev_add() publishing the
+ * device sees either the old state and mark or the new ones.
  */
 void loopx_set_state(struct loopx_device *lo, enum loopx_state state)
 {
+	xa_lock(&loopx_unbound_index);
 	WRITE_ONCE(lo->state, state);
-	if (state == LOOPX_UNBOUND)
-		xa_set_mark(&loopx_unbound_index, lo->index, LOOPX_MARK_UNBOUND);
-	else
-		xa_clear_mark(&loopx_unbound_index, lo->index,
-			      LOOPX_MARK_UNBOUND);
+	loopx_mark_state(lo);
+	xa_unlock(&loopx_unbound_index);
 }
 
 /* The lowest index of an unbound device, or -ENODEV; loopx_ctl_mutex held. */
@@ -272,9 +283,9 @@ int loopx_dev_add(int index)
 	mutex_lock(&loopx_ctl_mutex);
 	idr_replace(&loopx_idr, lo, lo->index);
 	/* an opener of the new disk may have bound it already */
-	mutex_lock(&lo->lock);
-	loopx_set_state(lo, lo->state);
-	mutex_unlock(&lo->lock);
+	xa_lock(&loopx_unbound_index);
+	loopx_mark_state(lo);
+	xa_unlock(&loopx_unbound_index);
 	mutex_unlock(&loopx_ctl_mutex);
 	return lo->index;
 

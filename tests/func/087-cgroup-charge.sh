@@ -14,25 +14,13 @@
 # read limit on the RAM disk reads through the device no faster than it.
 # Charged to the root cgroup, each of these stays at zero (or fast).
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=cgroup-lib.sh
+. "$(dirname "$0")/cgroup-lib.sh"
 
-MIB=$((1 << 20))
-CG=/sys/fs/cgroup
-grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none "$CG" ||
-	skip "no cgroup2"
-echo "+io +memory" >"$CG/cgroup.subtree_control" ||
-	skip "no io and memory controllers"
-brd_ours=0
-[ -d /sys/module/brd ] || brd_ours=1
-modprobe brd rd_nr=1 rd_size=65536 || skip "no brd module"
-[ -b /dev/ram0 ] || skip "brd gave no /dev/ram0"
-ram=$(cat /sys/block/ram0/dev)
+cg_setup io memory
+m=$WORK/ram
+ram_ext4 "$m"
 
-# in_cg CG CMD...: run CMD as a member of cgroup CG
-in_cg() {
-	local cg=$1
-	shift
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$cg" "$@"
-}
 # io_bytes CG KEY: rbytes or wbytes of the RAM disk in CG's io.stat
 io_bytes() {
 	local v
@@ -41,17 +29,7 @@ io_bytes() {
 }
 mem_stat() { awk -v k="$2" '$1 == k { print $2 }' "$1/memory.stat"; }
 drop() { sync; echo 3 >/proc/sys/vm/drop_caches; }
-newcg() {
-	local cg=$CG/lxcharge$$$1
-	mkdir "$cg" || fail "mkdir $cg"
-	CGS+=("$cg")
-	echo "$cg"
-}
-CGS=()
 
-mkfs.ext4 -q -F /dev/ram0 || fail "mkfs.ext4 /dev/ram0"
-m=$WORK/ram
-mnt /dev/ram0 "$m"
 f=$m/img
 truncate -s 48M "$f"
 data=$(mkrand 8 data)
@@ -103,10 +81,5 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 	fail "$c read 4 MiB through $d in $ms ms past an io.max of 2 MiB/s"
 
 "$LX" -d "$d" || fail "detach $d"
-umount "$m" || fail "umount $m"
-MOUNTS=()
-for cg in "${CGS[@]}"; do
-	rmdir "$cg" || fail "rmdir $cg"
-done
-[ "$brd_ours" = 1 ] && { rmmod brd || fail "rmmod brd"; }
+cg_teardown "$m"
 pass

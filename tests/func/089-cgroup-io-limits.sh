@@ -13,23 +13,18 @@
 # family). Buffered bindings share one ordered worker per hardware queue
 # (README, Limits), so they are not held to this.
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=cgroup-lib.sh
+. "$(dirname "$0")/cgroup-lib.sh"
 
-MIB=$((1 << 20))
-CG=/sys/fs/cgroup
-grep -q " $CG cgroup2 " /proc/mounts || mount -t cgroup2 none "$CG" ||
-	skip "no cgroup2"
-echo "+io" >"$CG/cgroup.subtree_control" || skip "no io controller"
-brd_ours=0
-[ -d /sys/module/brd ] || brd_ours=1
-modprobe brd rd_nr=1 rd_size=65536 || skip "no brd module"
-[ -b /dev/ram0 ] || skip "brd gave no /dev/ram0"
-ram=$(cat /sys/block/ram0/dev)
+cg_setup io
+m=$WORK/ram
+ram_ext4 "$m"
 
-CGS=()
-newcg() {
-	local cg=$CG/lxlimit$$$1
-	mkdir "$cg" || fail "mkdir $cg"
-	CGS+=("$cg")
+# limited NAME BPS: a new cgroup with an io.max write limit on the RAM disk
+limited() {
+	local cg
+
+	cg=$(newcg "$1")
 	echo "$ram wbps=$2" >"$cg/io.max" || fail "io.max of $cg"
 	echo "$cg"
 }
@@ -56,9 +51,6 @@ check_rate() {
 		fail "$1: $2 MiB in $ms ms, not $4 MiB/s"
 }
 
-mkfs.ext4 -q -F /dev/ram0 || fail "mkfs.ext4 /dev/ram0"
-m=$WORK/ram
-mnt /dev/ram0 "$m"
 fallocate -l 8M "$m/p" || fail "fallocate $m/p"
 fallocate -l 8M "$m/q" || fail "fallocate $m/q"
 fallocate -l 16M "$m/s" || fail "fallocate $m/s"
@@ -68,34 +60,28 @@ ds=$(attach --direct-io=on "$m/s")
 for d in "$dp" "$dq" "$ds"; do
 	eq "$(sysattr "$d" loop/dio)" 1 "loop/dio of $d"
 done
-p=$(newcg p $MIB)
-q=$(newcg q $((2 * MIB)))
+p=$(limited p $MIB)
+q=$(limited q $((2 * MIB)))
 
-timed_write "$p" "$dp" 0 3 "$WORK/p.own" &
-wp=$!
-timed_write "$q" "$dq" 0 6 "$WORK/q.own" &
-wq=$!
-wait "$wp" || fail "write of $p to $dp"
-wait "$wq" || fail "write of $q to $dq"
-check_rate "P, own device" 3 "$WORK/p.own" 1
-check_rate "Q, own device" 6 "$WORK/q.own" 2
+# both P_DEV P_SEEK Q_DEV Q_SEEK WHICH: P writes 3 MiB to P_DEV at P_SEEK
+# MiB while Q writes 6 to Q_DEV, each at its own rate
+both() {
+	local wp wq
 
-timed_write "$p" "$ds" 0 3 "$WORK/p.shared" &
-wp=$!
-timed_write "$q" "$ds" 8 6 "$WORK/q.shared" &
-wq=$!
-wait "$wp" || fail "write of $p to $ds"
-wait "$wq" || fail "write of $q to $ds"
-check_rate "P, shared device" 3 "$WORK/p.shared" 1
-check_rate "Q, shared device" 6 "$WORK/q.shared" 2
+	timed_write "$p" "$1" "$2" 3 "$WORK/p.$5" &
+	wp=$!
+	timed_write "$q" "$3" "$4" 6 "$WORK/q.$5" &
+	wq=$!
+	wait "$wp" || fail "write of $p to $1"
+	wait "$wq" || fail "write of $q to $3"
+	check_rate "P, $5 device" 3 "$WORK/p.$5" 1
+	check_rate "Q, $5 device" 6 "$WORK/q.$5" 2
+}
+both "$dp" 0 "$dq" 0 own
+both "$ds" 0 "$ds" 8 shared
 
 for d in "$dp" "$dq" "$ds"; do
 	"$LX" -d "$d" || fail "detach $d"
 done
-umount "$m" || fail "umount $m"
-MOUNTS=()
-for cg in "${CGS[@]}"; do
-	rmdir "$cg" || fail "rmdir $cg"
-done
-[ "$brd_ours" = 1 ] && { rmmod brd || fail "rmmod brd"; }
+cg_teardown "$m"
 pass

@@ -72,7 +72,8 @@ main() {
 		--log "build/bench/vm-$stamp.log" -- \
 		env "${envs[@]}" bench/run.sh "$out" || rc=$?
 	echo "bench: VM done in $(($(date +%s) - start))s, status $rc"
-	# the memory rows again with 8 CPUs: loopx's queues are per CPU
+	# the memory rows again with 8 CPUs: both drivers' software queues
+	# are per CPU, and so are a bound loopx device's hardware queues, up to 2
 	start=$(date +%s)
 	tests/vm/run-in-vm.sh --mem 4G --smp 8 --timeout 1800 \
 		--log "build/bench/vm-$stamp-smp8.log" -- \

@@ -95,18 +95,22 @@ def load_rows(run):
     return rows
 
 
+def fields_of(run, name):
+    """The whitespace-split lines of a run's NAME, none if it is missing."""
+    p = os.path.join(run, name)
+    if not os.path.exists(p):
+        return []
+    with open(p) as f:
+        return [line.split() for line in f]
+
+
 def load_attach(run):
     """Best round per (method, driver): cycles per second."""
     best = {}
-    p = os.path.join(run, "attach.txt")
-    if not os.path.exists(p):
-        return best
-    with open(p) as f:
-        for line in f:
-            method, driver, _, cycles, secs = line.split()
-            rate = int(cycles) / float(secs)
-            key = (method, driver)
-            best[key] = max(best.get(key, 0), rate)
+    for method, driver, _, cycles, secs in fields_of(run, "attach.txt"):
+        rate = int(cycles) / float(secs)
+        key = (method, driver)
+        best[key] = max(best.get(key, 0), rate)
     return best
 
 
@@ -114,18 +118,13 @@ def load_memory(run):
     """Smallest round per (cpus, driver): (devices, KiB unbound, KiB bound)
     per device; noise only ever adds memory."""
     best = {}
-    p = os.path.join(run, "memory.txt")
-    if not os.path.exists(p):
-        return best
-    with open(p) as f:
-        for line in f:
-            driver, cpus, n, unbound, bound = line.split()
-            n = int(n)
-            key = (int(cpus), driver)
-            cur = (n, int(unbound) / n, int(bound) / n)
-            old = best.get(key)
-            best[key] = cur if old is None else \
-                (n, min(old[1], cur[1]), min(old[2], cur[2]))
+    for driver, cpus, n, unbound, bound in fields_of(run, "memory.txt"):
+        n = int(n)
+        key = (int(cpus), driver)
+        cur = (n, int(unbound) / n, int(bound) / n)
+        old = best.get(key)
+        best[key] = cur if old is None else \
+            (n, min(old[1], cur[1]), min(old[2], cur[2]))
     return best
 
 

@@ -118,23 +118,28 @@ static bool loopx_run_here(struct loopx_hw_queue *hq,
 	return false;
 }
 
-/*
- * Give a request (back) to a hardware queue's worker: the one on this CPU
- * if @here, else the unbound one. Both take from the same list, and a list
- * that was not empty has a worker coming, unless that is the local worker
- * of another CPU, which may be busy: the unbound one is woken as well, and
- * whichever runs first takes every request.
+/**
+ * loopx_worker_queue() - give a request (back) to an ordered worker
+ * @w: the worker
+ * @cmd: the request, started and counted in
+ * @here: run it on this CPU (loopx_run_here()) rather than the unbound
+ *	workqueue
+ *
+ * Both of @w's works take from the same list, and a list that was not
+ * empty has a worker coming, unless that is the local worker of another
+ * CPU, which may be busy: the unbound one is woken as well, and whichever
+ * runs first takes every request.
  */
-static void loopx_queue_cmd(struct loopx_hw_queue *hq, struct loopx_cmd *cmd,
-			    bool here)
+void loopx_worker_queue(struct loopx_worker *w, struct loopx_cmd *cmd,
+			bool here)
 {
-	bool first = llist_add(&cmd->node, &hq->cmds);
+	bool first = llist_add(&cmd->node, &w->cmds);
 
 	if (here) {
 		if (first)
-			queue_work(loopx_local_wq, &hq->local_work);
-	} else if (first || work_pending(&hq->local_work)) {
-		queue_work(hq->lo->wq, &hq->work);
+			queue_work(loopx_local_wq, &w->local_work);
+	} else if (first || work_pending(&w->local_work)) {
+		queue_work(w->lo->wq, &w->work);
 	}
 }
 
@@ -186,6 +191,16 @@ static bool loopx_dio_refused(struct loopx_cmd *cmd, struct request *rq,
 	return true;
 }
 
+/*
+ * A retry goes to the hardware queue's worker whoever ran the first
+ * attempt: it is rare, may start in interrupt context, and its charge comes
+ * with the request, not with the worker.
+ */
+static struct loopx_worker *loopx_hq(struct request *rq)
+{
+	return &((struct loopx_hw_queue *)rq->mq_hctx->driver_data)->w;
+}
+
 /* kiocb completion; also called by the submitter when the I/O ended at once. */
 static void loopx_rw_done(struct kiocb *iocb, long ret)
 {
@@ -209,12 +224,12 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	if (ret > 0 && cmd->done + ret < blk_rq_bytes(rq) &&
 	    req_op(rq) == REQ_OP_WRITE) {
 		cmd->done += ret;
-		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
+		loopx_worker_queue(loopx_hq(rq), cmd, false);
 		return;
 	}
 	if (cmd->direct && loopx_dio_refused(cmd, rq, ret)) {
 		cmd->buffered = true;
-		loopx_queue_cmd(rq->mq_hctx->driver_data, cmd, false);
+		loopx_worker_queue(loopx_hq(rq), cmd, false);
 		return;
 	}
 	if (ret >= 0)
@@ -362,13 +377,13 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 	loopx_end_cmd(cmd, ret);
 }
 
-static void loopx_run_queue(struct loopx_hw_queue *hq)
+static void loopx_worker_run(struct loopx_worker *w)
 {
 	struct loopx_cmd *cmd, *next;
 	struct llist_node *list;
 	unsigned int noio = memalloc_noio_save();
 
-	while ((list = llist_del_all(&hq->cmds))) {
+	while ((list = llist_del_all(&w->cmds))) {
 		/* in arrival order, so sequential I/O stays sequential */
 		list = llist_reverse_order(list);
 		llist_for_each_entry_safe(cmd, next, list, node)
@@ -379,12 +394,27 @@ static void loopx_run_queue(struct loopx_hw_queue *hq)
 
 static void loopx_work(struct work_struct *work)
 {
-	loopx_run_queue(container_of(work, struct loopx_hw_queue, work));
+	loopx_worker_run(container_of(work, struct loopx_worker, work));
 }
 
 static void loopx_local_work(struct work_struct *work)
 {
-	loopx_run_queue(container_of(work, struct loopx_hw_queue, local_work));
+	loopx_worker_run(container_of(work, struct loopx_worker, local_work));
+}
+
+void loopx_worker_init(struct loopx_worker *w, struct loopx_device *lo)
+{
+	w->lo = lo;
+	init_llist_head(&w->cmds);
+	INIT_WORK(&w->work, loopx_work);
+	INIT_WORK(&w->local_work, loopx_local_work);
+}
+
+/* Wait until @w's works, which may still be looking at an empty list, end. */
+void loopx_worker_flush(struct loopx_worker *w)
+{
+	flush_work(&w->work);
+	flush_work(&w->local_work);
 }
 
 /*
@@ -417,13 +447,13 @@ static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
  * sleeping on it. They all go to the first queue's worker instead, in
  * arrival order. Everything else stays on its own queue.
  */
-static struct loopx_hw_queue *loopx_worker_for(struct loopx_device *lo,
-					       struct request *rq,
-					       struct loopx_hw_queue *hq)
+static struct loopx_worker *loopx_worker_for(struct loopx_device *lo,
+					     struct request *rq,
+					     struct loopx_hw_queue *hq)
 {
 	if (req_op(rq) != REQ_OP_WRITE || !lo->first_hq)
-		return hq;
-	return lo->first_hq;
+		return &hq->w;
+	return &lo->first_hq->w;
 }
 
 /*
@@ -449,7 +479,8 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	struct loopx_hw_queue *hq = hctx->driver_data;
 	struct request *rq = bd->rq;
 	struct loopx_cmd *cmd = blk_mq_rq_to_pdu(rq);
-	struct loopx_device *lo = hq->lo;
+	struct loopx_device *lo = hq->w.lo;
+	bool here;
 
 	blk_mq_start_request(rq);
 	if (!loopx_get_inflight(lo, hq))
@@ -470,15 +501,12 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	}
 	cmd->done = 0;
 	cmd->buffered = false;
-	if (!loopx_runs_alone(lo, rq)) {
-		if (loopx_run_here(hq, bd))
-			loopx_queue_cmd(hq, cmd, true);
-		else
-			loopx_queue_cmd(loopx_worker_for(lo, rq, hq), cmd, false);
-	} else {
-		queue_work(loopx_run_here(hq, bd) ? loopx_local_wq : lo->wq,
-			   &cmd->work);
-	}
+	here = loopx_run_here(hq, bd);
+	if (loopx_runs_alone(lo, rq))
+		queue_work(here ? loopx_local_wq : lo->wq, &cmd->work);
+	else if (!loopx_cg_queue(lo, cmd, here))
+		loopx_worker_queue(here ? &hq->w : loopx_worker_for(lo, rq, hq),
+				   cmd, here);
 	return BLK_STS_OK;
 
 out_no_medium:
@@ -538,15 +566,12 @@ static int loopx_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 	hq = kzalloc_node(sizeof(*hq), GFP_KERNEL, hctx->numa_node);
 	if (!hq)
 		return -ENOMEM;
-	hq->lo = driver_data;
-	init_llist_head(&hq->cmds);
-	INIT_WORK(&hq->work, loopx_work);
-	INIT_WORK(&hq->local_work, loopx_local_work);
+	loopx_worker_init(&hq->w, driver_data);
 	/* not spreading yet, whatever jiffies reads */
 	hq->spread_until = jiffies - 1;
 	hctx->driver_data = hq;
 	if (!hctx_idx)
-		hq->lo->first_hq = hq;
+		hq->w.lo->first_hq = hq;
 	return 0;
 }
 
@@ -554,12 +579,10 @@ static void loopx_exit_hctx(struct blk_mq_hw_ctx *hctx, unsigned int hctx_idx)
 {
 	struct loopx_hw_queue *hq = hctx->driver_data;
 
-	/* the workers may still be looking at the empty list */
-	flush_work(&hq->work);
-	flush_work(&hq->local_work);
+	loopx_worker_flush(&hq->w);
 	/* a reallocated queue 0 is set up before the old one goes */
-	if (hq->lo->first_hq == hq)
-		hq->lo->first_hq = NULL;
+	if (hq->w.lo->first_hq == hq)
+		hq->w.lo->first_hq = NULL;
 	kfree(hq);
 }
 

@@ -26,6 +26,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/wait.h>
 #include <linux/loop.h>
 
@@ -93,25 +94,37 @@ struct loopx_cmd {
 };
 
 /**
- * struct loopx_hw_queue - per hardware queue state, in hctx->driver_data
+ * struct loopx_worker - an ordered worker for buffered requests (io.c)
  * @lo: the device
  * @cmds: requests waiting for @work or @local_work, newest first
- * @work: the queue's worker on the device's unbound workqueue: takes every
- *	waiting request, oldest first
+ * @work: runs on the device's unbound workqueue: takes every waiting
+ *	request, oldest first
  * @local_work: the same on the submitting CPU, for a request alone on its
  *	queue (loopx_run_here())
+ *
+ * Each hardware queue has one, and so has each cgroup other than the root
+ * that submits buffered requests (cgroup_workers.c). Whoever frees it
+ * flushes both works first.
+ */
+struct loopx_worker {
+	struct loopx_device *lo;
+	struct llist_head cmds;
+	struct work_struct work;
+	struct work_struct local_work;
+};
+
+/**
+ * struct loopx_hw_queue - per hardware queue state, in hctx->driver_data
+ * @w: the queue's worker, for the root cgroup's buffered requests
  * @inflight: requests accepted by ->queue_rq and not yet completed; the
  *	unbind path waits for the sum over all queues to reach zero
  * @spread_until: jiffies until which hand-offs go to the unbound
  *	workqueue even at depth one, because the queue was seen deeper
  *
- * Lifetime: from ->init_hctx to ->exit_hctx, which flushes both works first.
+ * Lifetime: from ->init_hctx to ->exit_hctx, which flushes @w first.
  */
 struct loopx_hw_queue {
-	struct loopx_device *lo;
-	struct llist_head cmds;
-	struct work_struct work;
-	struct work_struct local_work;
+	struct loopx_worker w;
 	atomic_t inflight;
 	unsigned long spread_until;
 } ____cacheline_aligned_in_smp;
@@ -200,6 +213,11 @@ struct loopx_bind_opts {
  *	(queues.c); set before the binding's capacity and cleared after its
  *	drain, under @lock, so ->queue_rq of a request that found @file reads
  *	it without a lock
+ * @cg_workers: the workers of cgroups other than the root, by the id of
+ *	their blkcg (cgroup_workers.c); its lock guards each worker's
+ *	lifetime. Empty while unbound.
+ * @cg_reap: frees the cgroup workers that have been idle for a while; on
+ *	system_wq, while @cg_workers is not empty
  * @lock: serialises state changes, @open_count, @holds and configuration
  * @state: LOOPX_UNBOUND, LOOPX_BOUND, ...; written under @lock by
  *	loopx_set_state(), read with READ_ONCE() elsewhere
@@ -272,6 +290,8 @@ struct loopx_device {
 	struct blk_mq_tag_set tag_set;
 	struct loopx_hw_queue *first_hq;
 	struct workqueue_struct *wq;
+	struct xarray cg_workers;
+	struct delayed_work cg_reap;
 
 	struct mutex lock;		/* state, open count, configuration */
 	enum loopx_state state;
@@ -397,6 +417,17 @@ void loopx_free_iter(struct loopx_cmd *cmd);
 void loopx_zero_fill(struct request *rq, unsigned long done);
 int loopx_io_init(void);
 void loopx_io_exit(void);
+void loopx_worker_init(struct loopx_worker *w, struct loopx_device *lo);
+void loopx_worker_queue(struct loopx_worker *w, struct loopx_cmd *cmd,
+			bool here);
+void loopx_worker_flush(struct loopx_worker *w);
+
+/* cgroup_workers.c */
+void loopx_cg_workers_init(struct loopx_device *lo);
+bool loopx_cg_queue(struct loopx_device *lo, struct loopx_cmd *cmd,
+		    bool here);
+void loopx_cg_workers_stop(struct loopx_device *lo);
+unsigned int loopx_cg_workers_count(struct loopx_device *lo);
 
 /* transfer.c */
 int loopx_xfer_init(void);

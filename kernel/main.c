@@ -264,6 +264,7 @@ int loopx_dev_add(int index)
 	lo->state = LOOPX_UNBOUND;
 	lo->dio_reason = "";
 	INIT_WORK(&lo->refusal_work, loopx_refusal_work);
+	loopx_cg_workers_init(lo);
 
 	loopx_init_tag_set(lo);
 	ret = blk_mq_alloc_tag_set(&lo->tag_set);

@@ -65,11 +65,13 @@ int loopx_queues_up(struct loopx_device *lo)
  * @lo: the device, lo->lock held, with no request using the backing file
  *	and none able to start (draining, or never bound)
  *
- * Destroying the workqueue waits for any work item still finishing, so
- * nothing of the binding runs once this returns.
+ * The cgroups' workers go first, then the workqueue they ran on, whose
+ * destruction waits for any work item still finishing, so nothing of the
+ * binding runs once this returns.
  */
 void loopx_queues_down(struct loopx_device *lo)
 {
+	loopx_cg_workers_stop(lo);
 	destroy_workqueue(lo->wq);
 	lo->wq = NULL;
 }

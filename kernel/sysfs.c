@@ -189,9 +189,20 @@ static ssize_t tag_show(struct device *dev, struct device_attribute *attr,
 
 static DEVICE_ATTR_RO(tag);
 
+/* The cgroups that have a worker of their own on the device now. */
+static ssize_t cgroup_workers_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n",
+			  loopx_cg_workers_count(loopx_from_dev(dev)));
+}
+
+static DEVICE_ATTR_RO(cgroup_workers);
+
 static struct attribute *loopx_disk_attrs[] = {
 	&dev_attr_nr_hw_queues.attr,
 	&dev_attr_tag.attr,
+	&dev_attr_cgroup_workers.attr,
 	NULL,
 };
 

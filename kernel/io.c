@@ -90,21 +90,28 @@ static struct workqueue_struct *loopx_local_wq;
  * alone on its queue usually has a submitter that sleeps until it completes
  * (queue depth one): a worker here takes over the CPU the submitter leaves,
  * while a worker woken on another CPU costs two cross-CPU wake-ups per
- * request, there and back. In make bench that took 4k I/O at QD1 from
- * parity with stock loop to 1.3x-2x.
+ * request, there and back (the QD1 rows of Documentation/benchmark.md).
  *
  * A queue that holds more than one request has a submitter with work of its
  * own, and its requests spread over every CPU through the unbound
  * workqueue. They keep spreading for LOOPX_SPREAD_JIFFIES after the last
  * sign of depth: a local worker preempts its submitter, so the next request
  * would find the queue at depth one again and the queue would never get
- * deeper than that, which cost a fifth of the IOPS at QD32.
+ * deeper than that.
  */
 static bool loopx_run_here(struct loopx_hw_queue *hq,
 			   const struct blk_mq_queue_data *bd)
 {
 	unsigned long now = jiffies;
 
+	/*
+	 * Only a read or a write, which copies: a flush, discard or
+	 * write-zeroes waits on the backing disk for as long as it takes,
+	 * which a worker bound to a CPU should not, and gains nothing from
+	 * that CPU's cache.
+	 */
+	if (req_op(bd->rq) != REQ_OP_READ && req_op(bd->rq) != REQ_OP_WRITE)
+		return false;
 	/*
 	 * Not alone after all: more of the same batch follow (!last), or the
 	 * submitter reads ahead of its needs and goes on meanwhile.
@@ -442,21 +449,6 @@ static bool loopx_runs_alone(struct loopx_device *lo, struct request *rq)
 }
 
 /*
- * Buffered writes to one file are serialised by the file's inode lock
- * anyway; spread over the queues' workers, they would only take turns
- * sleeping on it. They all go to the first queue's worker instead, in
- * arrival order. Everything else stays on its own queue.
- */
-static struct loopx_worker *loopx_worker_for(struct loopx_device *lo,
-					     struct request *rq,
-					     struct loopx_hw_queue *hq)
-{
-	if (req_op(rq) != REQ_OP_WRITE || !lo->first_hq)
-		return &hq->w;
-	return &lo->first_hq->w;
-}
-
-/*
  * Count the request in, unless the device is being unbound: the barrier
  * pairs with the one in loopx_drain(), so either the drain sees this request
  * or this request sees the drain.
@@ -505,8 +497,7 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	if (loopx_runs_alone(lo, rq))
 		queue_work(here ? loopx_local_wq : lo->wq, &cmd->work);
 	else if (!loopx_cg_queue(lo, cmd, here))
-		loopx_worker_queue(here ? &hq->w : loopx_worker_for(lo, rq, hq),
-				   cmd, here);
+		loopx_worker_queue(&hq->w, cmd, here);
 	return BLK_STS_OK;
 
 out_no_medium:
@@ -570,8 +561,6 @@ static int loopx_init_hctx(struct blk_mq_hw_ctx *hctx, void *driver_data,
 	/* not spreading yet, whatever jiffies reads */
 	hq->spread_until = jiffies - 1;
 	hctx->driver_data = hq;
-	if (!hctx_idx)
-		hq->w.lo->first_hq = hq;
 	return 0;
 }
 
@@ -580,9 +569,6 @@ static void loopx_exit_hctx(struct blk_mq_hw_ctx *hctx, unsigned int hctx_idx)
 	struct loopx_hw_queue *hq = hctx->driver_data;
 
 	loopx_worker_flush(&hq->w);
-	/* a reallocated queue 0 is set up before the old one goes */
-	if (hq->w.lo->first_hq == hq)
-		hq->w.lo->first_hq = NULL;
 	kfree(hq);
 }
 

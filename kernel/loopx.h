@@ -205,10 +205,6 @@ struct loopx_bind_opts {
  *	@lock
  * @disk: the gendisk; its private_data points back here
  * @tag_set: the blk-mq tag set of @disk's queue
- * @first_hq: the state of hardware queue 0, whose worker takes every
- *	buffered write (io.c); set and cleared by ->init_hctx and ->exit_hctx,
- *	which run before the queue goes live or with it frozen, so
- *	->queue_rq reads it without a lock
  * @wq: the unbound workqueue requests are handed to, while bound
  *	(queues.c); set before the binding's capacity and cleared after its
  *	drain, under @lock, so ->queue_rq of a request that found @file reads
@@ -288,7 +284,6 @@ struct loopx_device {
 
 	struct gendisk *disk;
 	struct blk_mq_tag_set tag_set;
-	struct loopx_hw_queue *first_hq;
 	struct workqueue_struct *wq;
 	struct xarray cg_workers;
 	struct delayed_work cg_reap;

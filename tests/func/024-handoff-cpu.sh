@@ -8,7 +8,8 @@
 # the submitting CPU: its own work item with direct I/O, the queue's local
 # worker with buffered I/O. At depth 32 (fio, libaio) the requests spread
 # over the device's unbound workqueue, and so does the read-ahead of the
-# device's page cache. The data read at depth one must be the file's.
+# device's page cache, and every flush. The data read at depth one must be
+# the file's.
 . "$(dirname "$0")/lib.sh"
 is_loopx || skip "loopx only"
 need fio taskset
@@ -108,5 +109,27 @@ away=$(count loopx_work "${d##*/}")
 note "read-ahead: $here on loopx_local, $away on ${d##*/}"
 [ "$away" -ge 1 ] || fail "read-ahead: no hand-off traced on ${d##*/}"
 [ "$here" -eq 0 ] || fail "read-ahead: $here hand-offs on loopx_local"
+
+# --- flushes wait on the backing disk, however alone: never on a worker
+# bound to a CPU. 20 pinned writes, each with its fsync (a write, then a
+# flush request, each alone on the queue): the writes on loopx_local, the
+# flushes on the device's workqueue.
+# write_fsync DEV: the 20 writes, each with its fsync, from a subshell pinned
+# to $cpu
+# shellcheck disable=SC2317 # called through trace_run
+write_fsync() (
+	taskset -pc "$cpu" "$BASHPID" >/dev/null || exit 1
+	for i in $(seq 20); do
+		dd if=/dev/zero of="$1" bs=4k count=1 seek="$i" oflag=direct \
+		   conv=fsync status=none || exit 1
+	done
+)
+sleep 0.3
+trace_run write_fsync "$d"
+here=$(count loopx_local_work loopx_local)
+away=$(count loopx_work "${d##*/}")
+note "write+fsync: $here on loopx_local, $away on ${d##*/}"
+[ "$away" -ge 20 ] || fail "write+fsync: $away of 20 flushes on ${d##*/}"
+[ "$here" -le 20 ] || fail "write+fsync: $here hand-offs on loopx_local, more than the 20 writes"
 "$LX" -d "$d"
 pass

@@ -63,7 +63,7 @@ main() {
 	host_info >"$out/host.env"
 
 	for t in RUNTIME RAMP CYCLES CLI_CYCLES ROUNDS JOBS TARGETS \
-		 MEM_DEVICES; do
+		 MEM_DEVICES CGROUP; do
 		t=BENCH_$t
 		[ -n "${!t:-}" ] && envs+=("$t=${!t}")
 	done

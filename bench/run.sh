@@ -16,6 +16,9 @@
 #   BENCH_TARGETS  only the targets whose name matches this regex (all)
 #   BENCH_MEM_DEVICES  devices created for the memory rows (200)
 #   BENCH_MEMORY_ONLY  1: the memory rows alone (bench.sh's second boot)
+#   BENCH_CGROUP   fio runs in this child of the root cgroup, which has the
+#                  io controller and no limit: how a systemd service or a
+#                  container submits (empty: the root cgroup)
 set -eu
 shopt -s inherit_errexit
 
@@ -27,6 +30,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 JOBS_RE=${BENCH_JOBS:-.}
 TARGETS_RE=${BENCH_TARGETS:-.}
 MEM_N=${BENCH_MEM_DEVICES:-200}
+CGROUP=${BENCH_CGROUP:+/sys/fs/cgroup/$BENCH_CGROUP}
 # far above the benchmark's own devices, for both drivers
 MEM_FIRST=100
 MEMDEV=build/bench/mem-devices
@@ -156,6 +160,7 @@ write_meta() {
 		echo "runtime=$RUNTIME"
 		echo "ramp=$RAMP"
 		echo "file.bytes=$(stat -c %s "$FILE")"
+		echo "cgroup=${BENCH_CGROUP:-/}"
 		echo "loopx.version=$(cat /sys/module/loopx/version 2>/dev/null || cat VERSION)"
 		describe_targets
 	} >"$OUT/meta.env"
@@ -165,6 +170,24 @@ write_meta() {
 cpu_ticks() {
 	awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
 		print t, $5 + $6; exit }' /proc/stat
+}
+
+# setup_cgroup: $CGROUP made, if there is one
+setup_cgroup() {
+	[ -n "$CGROUP" ] || return 0
+	grep -q " /sys/fs/cgroup cgroup2 " /proc/mounts ||
+		mount -t cgroup2 none /sys/fs/cgroup
+	echo +io >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir -p "$CGROUP"
+}
+
+# in_cgroup CMD...: CMD run as a member of $CGROUP, if there is one
+in_cgroup() {
+	if [ -n "$CGROUP" ]; then
+		sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CGROUP" "$@"
+	else
+		"$@"
+	fi
 }
 
 # run_fio JOB RW BS QD NJ DIRECT TARGET
@@ -191,7 +214,7 @@ run_fio() {
 	drop_caches
 	local before after
 	before=$(cpu_ticks)
-	fio "${args[@]}"
+	in_cgroup fio "${args[@]}"
 	after=$(cpu_ticks)
 	# how busy the guest's CPUs were, all of them, ramp included
 	echo "$before $after" | awk '{ t = $3 - $1; i = $4 - $2;
@@ -315,6 +338,7 @@ main() {
 
 	log "setting up a 1 GiB file on ext4 on brd"
 	setup_file
+	setup_cgroup
 	attach_all
 	write_meta
 	cat "$OUT/meta.env"

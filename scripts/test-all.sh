@@ -47,7 +47,7 @@ done
 # has the figures behind them.
 ci_budget=${LOOPX_CI_BUDGET:-60}
 ci_budget_612=$((ci_budget - 2))
-ci_budget_pkg=$((ci_budget + 2))
+ci_budget_pkg=$((ci_budget + 4))
 old_built=
 logs=$repo/build/test-logs
 mkdir -p "$logs"

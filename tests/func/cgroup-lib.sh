@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# Helpers of the cgroup tests (087, 089), sourced after lib.sh: cgroup v2
+# Helpers of the cgroup tests (087, 089, 092), sourced after lib.sh: cgroup v2
 # with the controllers they need, ext4 on a RAM disk, cgroups of the test,
 # and the teardown of all of it.
 

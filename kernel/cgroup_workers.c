@@ -31,6 +31,12 @@
  *	in loopx_device.cg_workers
  * @last_queued: jiffies of the latest request handed to @w
  * @reap_node: on the reaper's list once out of loopx_device.cg_workers
+ *
+ * Lifetime: made by loopx_cg_queue() under the xarray's lock; freed by the
+ * reaper or by loopx_cg_workers_stop() at unbind, each of which first takes
+ * it out of the xarray under that lock (so no request can reach it any
+ * more) and then flushes both its work items (so every request handed to
+ * it has been worked on) before it drops the blkcg and frees it.
  */
 struct loopx_cg_worker {
 	struct loopx_worker w;

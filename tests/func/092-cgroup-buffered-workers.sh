@@ -17,7 +17,7 @@
 # page cache is dropped first, so every read reaches the RAM disk.
 #
 # On loopx, loopx/cgroup_workers counts the workers: two (P's and Q's)
-# after the reads, none after the detach. With --long, the device stays
+# after the reads, none after the detach; a write to it fails with EACCES. With --long, the device stays
 # bound and idle instead, and they must be gone within 90 s (they are
 # freed after 60 s idle, as loop's are), so that a removed cgroup is not
 # pinned for as long as the binding lasts. A lean run (CI's compat
@@ -78,6 +78,12 @@ workers() {
 }
 if [ "$LOOPX_FAMILY" != loop ]; then
 	eq "$(workers)" 2 "loopx/cgroup_workers after P's and Q's reads"
+	msg=$( (echo 0 >"/sys/block/${d##*/}/loopx/cgroup_workers") 2>&1) &&
+		fail "loopx/cgroup_workers, read-only, took a write"
+	case "$msg" in
+	*"Permission denied"*) ;;
+	*) fail "a write to loopx/cgroup_workers: '$msg', not EACCES" ;;
+	esac
 	if [ "${LOOPX_LONG:-0}" = 1 ]; then
 		for _ in $(seq 90); do
 			[ "$(workers)" = 0 ] && break

@@ -160,6 +160,12 @@ static inline int loopx_prepare_to_claim(struct block_device *bdev,
 	return bd_prepare_to_claim(bdev, holder, NULL);
 }
 
+/* 6.12 moved "buffered writes may be tried with IOCB_NOWAIT" to the f_op. */
+static inline bool loopx_file_nowait_buffered_write(struct file *file)
+{
+	return file->f_op->fop_flags & FOP_BUFFER_WASYNC;
+}
+
 #else /* 6.1 */
 
 static inline int loopx_bdops_open(struct block_device *bdev, fmode_t mode)
@@ -232,6 +238,11 @@ static inline int loopx_prepare_to_claim(struct block_device *bdev,
 					 void *holder)
 {
 	return bd_prepare_to_claim(bdev, holder);
+}
+
+static inline bool loopx_file_nowait_buffered_write(struct file *file)
+{
+	return file->f_mode & FMODE_BUF_WASYNC;
 }
 
 #endif

@@ -10,7 +10,8 @@
  * per request. A direct I/O request runs in a work item of its own
  * (loopx_cmd_work()). A request alone on its queue is handed to a worker
  * on the submitting CPU, the others to the device's unbound workqueue
- * (loopx_run_here()). Workers run with memalloc_noio
+ * (loopx_run_here()), which tries it without waiting and redoes it on the
+ * unbound side if it would have to. Workers run with memalloc_noio
  * so that reclaim they trigger cannot recurse into this device. Direct I/O
  * completes through the kiocb, possibly before the submitting call
  * returns; buffered I/O completes in the worker.
@@ -86,6 +87,35 @@ static void loopx_end_cmd(struct loopx_cmd *cmd, long ret)
 static struct workqueue_struct *loopx_local_wq;
 
 /*
+ * Whether the request can be tried without waiting (IOCB_NOWAIT), as a
+ * worker bound to a CPU must: a wait there, for a disk or for dirty
+ * throttling, would keep the request on a CPU that may be busy long after
+ * it ends. Only a read or a write of a file that honours IOCB_NOWAIT, and
+ * a buffered write only where the filesystem takes it without waiting
+ * (ext4 does not); never with a transform, whose file I/O is synchronous,
+ * nor a flush, discard, write-zeroes or FUA write, which wait on the disk.
+ */
+static bool loopx_can_nowait(struct loopx_device *lo, struct loopx_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct file *file = lo->file;
+
+	if (lo->xfer.ops || !(file->f_mode & FMODE_NOWAIT))
+		return false;
+	switch (req_op(rq)) {
+	case REQ_OP_READ:
+		return true;
+	case REQ_OP_WRITE:
+		if (rq->cmd_flags & REQ_FUA)
+			return false;
+		return (lo->use_dio && !cmd->buffered) ||
+		       loopx_file_nowait_buffered_write(file);
+	default:
+		return false;
+	}
+}
+
+/*
  * Whether a hand-off from ->queue_rq should run on this CPU. A request
  * alone on its queue usually has a submitter that sleeps until it completes
  * (queue depth one): a worker here takes over the CPU the submitter leaves,
@@ -104,13 +134,7 @@ static bool loopx_run_here(struct loopx_hw_queue *hq,
 {
 	unsigned long now = jiffies;
 
-	/*
-	 * Only a read or a write, which copies: a flush, discard or
-	 * write-zeroes waits on the backing disk for as long as it takes,
-	 * which a worker bound to a CPU should not, and gains nothing from
-	 * that CPU's cache.
-	 */
-	if (req_op(bd->rq) != REQ_OP_READ && req_op(bd->rq) != REQ_OP_WRITE)
+	if (!loopx_can_nowait(hq->w.lo, blk_mq_rq_to_pdu(bd->rq)))
 		return false;
 	/*
 	 * Not alone after all: more of the same batch follow (!last), or the
@@ -140,8 +164,10 @@ static bool loopx_run_here(struct loopx_hw_queue *hq,
 void loopx_worker_queue(struct loopx_worker *w, struct loopx_cmd *cmd,
 			bool here)
 {
-	bool first = llist_add(&cmd->node, &w->cmds);
+	bool first;
 
+	cmd->w = w;
+	first = llist_add(&cmd->node, &w->cmds);
 	if (here) {
 		if (first)
 			queue_work(loopx_local_wq, &w->local_work);
@@ -199,13 +225,32 @@ static bool loopx_dio_refused(struct loopx_cmd *cmd, struct request *rq,
 }
 
 /*
- * A retry goes to the hardware queue's worker whoever ran the first
- * attempt: it is rare, may start in interrupt context, and its charge comes
- * with the request, not with the worker.
+ * A direct request redone through the page cache goes to its hardware
+ * queue's worker, whoever ran the first attempt: it is rare, may start in
+ * interrupt context, and its charge comes with the request, not with the
+ * worker.
  */
 static struct loopx_worker *loopx_hq(struct request *rq)
 {
 	return &((struct loopx_hw_queue *)rq->mq_hctx->driver_data)->w;
+}
+
+/*
+ * Redo the rest of @cmd on the unbound workqueue, where it came from: on
+ * its ordered worker (its cgroup's, so that a wait there holds up no other
+ * cgroup's requests), or in a work item of its own. That work item may
+ * still be running on loopx_local, past its last touch of @cmd.
+ */
+static void loopx_redo(struct loopx_cmd *cmd)
+{
+	struct request *rq = blk_mq_rq_from_pdu(cmd);
+	struct loopx_device *lo = rq->q->queuedata;
+
+	cmd->nowait = false;
+	if (cmd->w)
+		loopx_worker_queue(cmd->w, cmd, false);
+	else
+		queue_work(lo->wq, &cmd->work);
 }
 
 /* kiocb completion; also called by the submitter when the I/O ended at once. */
@@ -224,6 +269,17 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	loopx_free_iter(cmd);
 
 	/*
+	 * An attempt that could not wait proves nothing by failing or by
+	 * stopping short: the rest is redone by one that can, which also
+	 * gives the real error, if any.
+	 */
+	if (cmd->nowait && (ret < 0 || cmd->done + ret < blk_rq_bytes(rq))) {
+		if (ret > 0)
+			cmd->done += ret;
+		loopx_redo(cmd);
+		return;
+	}
+	/*
 	 * A filesystem writes what it can and returns the count; only the
 	 * next attempt says why it stopped (ENOSPC, EDQUOT, EFBIG), and that
 	 * is what the writer above must see, not a bare I/O error.
@@ -231,7 +287,7 @@ static void loopx_rw_done(struct kiocb *iocb, long ret)
 	if (ret > 0 && cmd->done + ret < blk_rq_bytes(rq) &&
 	    req_op(rq) == REQ_OP_WRITE) {
 		cmd->done += ret;
-		loopx_worker_queue(loopx_hq(rq), cmd, false);
+		loopx_redo(cmd);
 		return;
 	}
 	if (cmd->direct && loopx_dio_refused(cmd, rq, ret)) {
@@ -319,6 +375,8 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 	iocb->ki_flags = 0;
 	iocb->ki_complete = NULL;
 	iocb->private = NULL;
+	if (cmd->nowait)
+		iocb->ki_flags |= IOCB_NOWAIT;
 	cmd->direct = lo->use_dio && !cmd->buffered;
 	if (cmd->direct) {
 		iocb->ki_flags |= IOCB_DIRECT;
@@ -334,7 +392,13 @@ static void loopx_rw(struct loopx_device *lo, struct loopx_cmd *cmd,
 		if (S_ISREG(file_inode(file)->i_mode)) {
 			struct super_block *sb = file_inode(file)->i_sb;
 
-			sb_start_write(sb);
+			if (!cmd->nowait) {
+				sb_start_write(sb);
+			} else if (!sb_start_write_trylock(sb)) {
+				/* frozen, or being frozen */
+				loopx_rw_done(iocb, -EAGAIN);
+				return;
+			}
 			__sb_writers_release(sb, SB_FREEZE_WRITE);
 			cmd->sb_write = true;
 		}
@@ -384,29 +448,52 @@ static void loopx_handle_cmd(struct loopx_cmd *cmd)
 	loopx_end_cmd(cmd, ret);
 }
 
-static void loopx_worker_run(struct loopx_worker *w)
+/*
+ * Work on the requests taken from a worker's list, in arrival order, so
+ * that sequential I/O stays sequential. On loopx_local (@local) each is
+ * tried without waiting; one that cannot be, handed to the local work
+ * while it was queued for other reasons, goes to the unbound one.
+ */
+static void loopx_worker_run(struct loopx_worker *w, struct llist_node *list,
+			     bool local)
 {
 	struct loopx_cmd *cmd, *next;
-	struct llist_node *list;
-	unsigned int noio = memalloc_noio_save();
 
-	while ((list = llist_del_all(&w->cmds))) {
-		/* in arrival order, so sequential I/O stays sequential */
-		list = llist_reverse_order(list);
-		llist_for_each_entry_safe(cmd, next, list, node)
-			loopx_handle_cmd(cmd);
+	llist_for_each_entry_safe(cmd, next, llist_reverse_order(list), node) {
+		if (local && !loopx_can_nowait(w->lo, cmd)) {
+			loopx_worker_queue(w, cmd, false);
+			continue;
+		}
+		cmd->nowait = local;
+		loopx_handle_cmd(cmd);
 	}
-	memalloc_noio_restore(noio);
 }
 
 static void loopx_work(struct work_struct *work)
 {
-	loopx_worker_run(container_of(work, struct loopx_worker, work));
+	struct loopx_worker *w = container_of(work, struct loopx_worker, work);
+	unsigned int noio = memalloc_noio_save();
+	struct llist_node *list;
+
+	while ((list = llist_del_all(&w->cmds)))
+		loopx_worker_run(w, list, false);
+	memalloc_noio_restore(noio);
 }
 
+/*
+ * One batch only: what it hands on to the unbound work goes back on the
+ * list, and requests that come meanwhile queue this work again.
+ */
 static void loopx_local_work(struct work_struct *work)
 {
-	loopx_worker_run(container_of(work, struct loopx_worker, local_work));
+	struct loopx_worker *w = container_of(work, struct loopx_worker,
+					      local_work);
+	unsigned int noio = memalloc_noio_save();
+	struct llist_node *list = llist_del_all(&w->cmds);
+
+	if (list)
+		loopx_worker_run(w, list, true);
+	memalloc_noio_restore(noio);
 }
 
 void loopx_worker_init(struct loopx_worker *w, struct loopx_device *lo)
@@ -494,10 +581,13 @@ static blk_status_t loopx_queue_rq(struct blk_mq_hw_ctx *hctx,
 	cmd->done = 0;
 	cmd->buffered = false;
 	here = loopx_run_here(hq, bd);
-	if (loopx_runs_alone(lo, rq))
+	if (loopx_runs_alone(lo, rq)) {
+		cmd->w = NULL;
+		cmd->nowait = here;
 		queue_work(here ? loopx_local_wq : lo->wq, &cmd->work);
-	else if (!loopx_cg_queue(lo, cmd, here))
+	} else if (!loopx_cg_queue(lo, cmd, here)) {
 		loopx_worker_queue(&hq->w, cmd, here);
+	}
 	return BLK_STS_OK;
 
 out_no_medium:

@@ -76,6 +76,10 @@ enum loopx_state {
  * @direct: this attempt runs with IOCB_DIRECT
  * @buffered: the backing file refused this request's direct I/O: every
  *	further attempt goes through its page cache
+ * @nowait: this attempt runs on loopx_local and must not wait
+ *	(IOCB_NOWAIT); if it would, the request is redone off that CPU
+ * @w: the ordered worker the request was handed to, where it is redone;
+ *	NULL for one in @work
  *
  * Once the file I/O has been submitted, @iocb's completion may end the
  * request at any moment: the submitter must not touch the command again.
@@ -91,6 +95,8 @@ struct loopx_cmd {
 	bool sb_write;
 	bool direct;
 	bool buffered;
+	bool nowait;
+	struct loopx_worker *w;
 };
 
 /**

@@ -65,6 +65,17 @@ where() {
 	note "$4: $here on loopx_local, $away on $3"
 }
 
+# reads_stay_local TAG WHAT LOCAL_FN AWAY_FN: reads of $d that do not wait
+# all run on loopx_local, none redone on the device's workqueue
+reads_stay_local() {
+	sleep 0.3
+	trace_run reads "$d" "$1" || fail "$2 of $d"
+	check_reads "$1" "$2"
+	where "$3" "$4" "$name" "$2"
+	[ "$here" -ge "$N" ] || fail "$2: $here of $N on loopx_local"
+	[ "$away" -le 1 ] || fail "$2: $away of $N redone on $name"
+}
+
 mnt=$WORK/xfs
 # shellcheck disable=SC2317 # only reached through the EXIT trap
 unwind() {
@@ -106,24 +117,14 @@ where loopx_local_work loopx_work "$name" "cold buffered reads"
 [ "$here" -ge "$N" ] || fail "cold reads: $here of $N tried on loopx_local"
 [ "$away" -ge "$N" ] || fail "cold reads: $away of $N redone on $name"
 
-sleep 0.3
-trace_run reads "$d" warm || fail "cached reads of $d"
-check_reads warm "cached buffered read"
-where loopx_local_work loopx_work "$name" "cached buffered reads"
-[ "$here" -ge "$N" ] || fail "cached reads: $here of $N on loopx_local"
-[ "$away" -le 1 ] || fail "cached reads: $away of $N redone on $name"
+reads_stay_local warm "cached buffered reads" loopx_local_work loopx_work
 "$LX" -d "$d" || fail "detach $d"
 
 # direct I/O: submitted without waiting, completed by the disk later
 d=$(attach --direct-io=on /dev/nullb0)
 name=${d##*/}
 eq "$(sysattr "$d" loop/dio)" 1 "dio on over nullb0"
-sleep 0.3
-trace_run reads "$d" dio || fail "direct reads of $d"
-check_reads dio "direct read"
-where loopx_cmd_work loopx_cmd_work "$name" "direct reads"
-[ "$here" -ge "$N" ] || fail "direct reads: $here of $N on loopx_local"
-[ "$away" -le 1 ] || fail "direct reads: $away of $N redone on $name"
+reads_stay_local dio "direct reads" loopx_cmd_work loopx_cmd_work
 "$LX" -d "$d" || fail "detach $d"
 rmmod null_blk || fail "rmmod null_blk"
 nullb_loaded=0

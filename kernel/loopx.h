@@ -105,8 +105,9 @@ struct loopx_cmd {
  * @cmds: requests waiting for @work or @local_work, newest first
  * @work: runs on the device's unbound workqueue: takes every waiting
  *	request, oldest first
- * @local_work: the same on the submitting CPU, for a request alone on its
- *	queue (loopx_run_here())
+ * @local_work: on the submitting CPU, for a request alone on its queue
+ *	(loopx_run_here()): takes the waiting requests once and tries each
+ *	without waiting, handing what would wait to @work
  *
  * Each hardware queue has one, and so has each cgroup other than the root
  * that submits buffered requests (cgroup_workers.c). Whoever frees it

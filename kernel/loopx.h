@@ -79,7 +79,11 @@ enum loopx_state {
  * @nowait: this attempt runs on loopx_local and must not wait
  *	(IOCB_NOWAIT); if it would, the request is redone off that CPU
  * @w: the ordered worker the request was handed to, where it is redone;
- *	NULL for one in @work
+ *	NULL for one in @work. Set each time the request is handed on. A
+ *	worker outlives the requests it holds: a queue's until ->exit_hctx,
+ *	a cgroup's until the reaper or unbind finds its list empty and its
+ *	works idle, and a buffered request is only redone from inside its
+ *	worker's own run
  *
  * Once the file I/O has been submitted, @iocb's completion may end the
  * request at any moment: the submitter must not touch the command again.
